@@ -1,0 +1,107 @@
+# griffin: build, test and run. `make help` lists the targets.
+#
+#   make run     install missing Debian packages, build, run the main job
+#   make test    build and run every test (ends with "N passed, N failed")
+#   make asan    the same tests under AddressSanitizer + UBSan
+#   make bench   speed and memory benchmarks (never part of `make test`)
+#   make fuzz    libFuzzer targets for every parser (clang)
+#   make deps    install missing Debian packages (apt-get)
+#   make clean   remove build outputs
+#
+# PORTABLE=1 builds for any x86-64 (no -march=native); fast kernels are still
+# picked at run time from the CPU's features.
+
+PKGS      := libcurl sqlite3 libcjson sentencepiece libarchive
+CC        ?= cc
+CXX       ?= c++
+BUILD     ?= build
+OPT       ?= -O2
+ifeq ($(PORTABLE),1)
+ARCH      :=
+else
+ARCH      := -march=native
+endif
+# Messages are truncated to their buffers on purpose: no format-truncation.
+WARN      := -Wall -Wextra -Werror -Wno-format-truncation
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    += -std=c11 $(OPT) $(ARCH) $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP -pthread
+CXXFLAGS  += -std=c++17 $(OPT) $(ARCH) $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS    += $(PKG_LIBS) -lstdc++ -lm -pthread
+
+LIB_DIRS  := common kernels kernels/cpu model harness tasks datasets reports
+LIB_C     := $(filter-out harness/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+LIB_CXX   := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cc))
+TEST_C    := $(wildcard tests/*.c)
+LIB_OBJ   := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+TEST_OBJ  := $(TEST_C:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(BUILD)/harness/main.o
+
+# CUDA backend objects, when nvcc is installed (GPU tests skip without a GPU).
+NVCC      := $(shell command -v nvcc 2>/dev/null)
+CUDA_CU   := $(wildcard kernels/cuda/*.cu)
+
+.PHONY: all run test asan bench fuzz deps clean help check-deps
+all: griffin $(BUILD)/run-tests
+
+help:
+	@sed -n '1,/^$$/p' Makefile
+
+griffin: $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+# Installs what is missing, and only then (a quick check otherwise).
+check-deps:
+	@tools/deps.sh --check-only >/dev/null 2>&1 || tools/deps.sh
+
+deps:
+	tools/deps.sh
+
+test: check-deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/run-tests $(T)
+
+asan: check-deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  build-asan/run-tests build-asan/griffin-asan
+	GRIFFIN_BIN=./build-asan/griffin-asan GRIFFIN_TEST_TMP=build-asan/test-tmp \
+	  ASAN_OPTIONS=detect_leaks=1 ./build-asan/run-tests $(T)
+
+build-asan/griffin-asan: $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: check-deps all
+	./griffin bench --suite default
+
+run: check-deps all
+	tools/run.sh
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/*.c))
+FUZZ_LIB_C   := $(filter-out harness/main.c,$(LIB_C))
+fuzz: check-deps $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do echo "fuzz: $$t (60 s; FUZZ_SECONDS to change)"; \
+	  mkdir -p build-fuzz/corpus/$$(basename $$t); \
+	  $$t -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus/$$(basename $$t) tests/fuzz/seeds/$$(basename $$t) || exit 1; done
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_C) $(LIB_CXX)
+	@mkdir -p build-fuzz
+	clang -std=c11 -O1 -g -D_GNU_SOURCE -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(FUZZ_LIB_C) $(LIB_CXX:%.cc=build/%.o) $(LDLIBS)
+
+clean:
+	rm -rf build build-asan build-fuzz griffin
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
