@@ -11,7 +11,7 @@
 # PORTABLE=1 builds for any x86-64 (no -march=native); fast kernels are still
 # picked at run time from the CPU's features.
 
-PKGS      := libcurl sqlite3 libcjson sentencepiece libarchive
+PKGS      := libcurl sqlite3 libcjson sentencepiece libarchive libpcre2-8
 CC        ?= cc
 CXX       ?= c++
 BUILD     ?= build
@@ -47,19 +47,30 @@ all: griffin $(BUILD)/run-tests
 help:
 	@sed -n '1,/^$$/p' Makefile
 
+# V=1 shows the full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 griffin: $(MAIN_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+	@echo "  CXX   $<"
+	$(Q)$(CXX) $(CXXFLAGS) -c -o $@ $<
 
 # Installs what is missing, and only then (a quick check otherwise).
 check-deps:

@@ -3,7 +3,7 @@
 # --check-only: exit 1 if anything is missing, install nothing.
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libsqlite3-dev libcjson-dev \
-libsentencepiece-dev sentencepiece libarchive-dev gnuplot-nox clang"
+libsentencepiece-dev sentencepiece libarchive-dev libpcre2-dev gnuplot-nox clang"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
