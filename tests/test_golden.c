@@ -115,3 +115,7 @@ TEST(golden_griffin_f32_fast_1thread) { check_model("tiny-griffin", NULL, "", 0,
 TEST(golden_griffin_f32_fast_threads) { check_model("tiny-griffin", NULL, "", 0, 3); }
 TEST(golden_griffin_bf16_ref) { check_model("tiny-griffin", "model-bf16.safetensors", "_bf16", 1, 1); }
 TEST(golden_griffin_bf16_fast_threads) { check_model("tiny-griffin", "model-bf16.safetensors", "_bf16", 0, 2); }
+
+TEST(golden_gemma_f32_ref) { check_model("tiny-gemma", NULL, "", 1, 1); }
+TEST(golden_gemma_f32_fast_threads) { check_model("tiny-gemma", NULL, "", 0, 2); }
+TEST(golden_gemma_bf16_fast) { check_model("tiny-gemma", "model-bf16.safetensors", "_bf16", 0, 1); }
