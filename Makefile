@@ -25,8 +25,8 @@ endif
 WARN      := -Wall -Wextra -Werror -Wno-format-truncation
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS    += -std=c11 $(OPT) $(ARCH) $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP -pthread
-CXXFLAGS  += -std=c++17 $(OPT) $(ARCH) $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+CFLAGS    += -std=c11 $(OPT) $(ARCH) $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP -pthread $(SAN)
+CXXFLAGS  += -std=c++17 $(OPT) $(ARCH) $(WARN) -I. $(PKG_CFLAGS) -MMD -MP $(SAN)
 LDLIBS    += $(PKG_LIBS) -lstdc++ -lm -pthread
 
 LIB_DIRS  := common kernels kernels/cpu model harness tasks datasets reports
@@ -85,8 +85,7 @@ test: check-deps
 
 asan: check-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
-	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  build-asan/run-tests build-asan/griffin-asan
 	GRIFFIN_BIN=./build-asan/griffin-asan GRIFFIN_TEST_TMP=build-asan/test-tmp \
 	  ASAN_OPTIONS=detect_leaks=1 ./build-asan/run-tests $(T)
