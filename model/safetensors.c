@@ -106,6 +106,7 @@ static int parse_tensor(sft_file *f, const cJSON *item, const unsigned char *dat
 }
 
 static int parse_metadata(sft_file *f, const cJSON *meta, errbuf *e) {
+    if (f->meta_keys) return err_set(e, "%s: \"__metadata__\" appears twice in the header", f->path);
     if (!cJSON_IsObject(meta)) return err_set(e, "%s: \"__metadata__\" is not an object", f->path);
     int n = cJSON_GetArraySize(meta);
     f->meta_keys = calloc((size_t)n + 1, sizeof(char *));

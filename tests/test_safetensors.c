@@ -261,3 +261,14 @@ TEST(safetensors_seed_corpus_no_crash) {
     closedir(d);
     CHECK(n > 5);
 }
+
+/* Found by the fuzzer: a second "__metadata__" leaked the first. */
+TEST(safetensors_rejects_duplicate_metadata) {
+    unsigned char buf[256];
+    const char *json = "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{\"c\":\"d\"}}      ";
+    size_t n = make_file(buf, sizeof buf, json, 0, 0);
+    errbuf e;
+    sft_file *f = sft_open_memory(buf, n, "dup", &e);
+    CHECK(!f && strstr(e.msg, "twice"));
+    sft_close(f);
+}
