@@ -9,6 +9,9 @@
  * its batch from it, and so owns exactly the weights it touches, its B states
  * and its own scratch: its peak resident memory is the point's. */
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -370,7 +373,21 @@ done:
     return rc;
 }
 
+/* glibc raises its mmap threshold (up to 32 MB) each time a large block is
+ * freed, after which state rings and scratch come from the heap and stay
+ * resident once freed: a grandchild would then count its parent's freed
+ * rings, and a KV cache's growth would leave its old copy behind. A fixed
+ * threshold keeps every large block in its own mapping, returned on free,
+ * so resident memory is what is live. This process (and its grandchildren)
+ * only measure, so the setting cannot leak into anyone else's allocations. */
+#define BENCH_MMAP_THRESHOLD_BYTES (128 * 1024)
+#define BENCH_TRIM_THRESHOLD_BYTES (256 * 1024)
+
 int bench_child_main(const bench_opts *o, int mi, long len, int fd) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, BENCH_MMAP_THRESHOLD_BYTES);
+    mallopt(M_TRIM_THRESHOLD, BENCH_TRIM_THRESHOLD_BYTES);
+#endif
     child c = {.o = o, .mi = mi, .len = len, .fd = fd};
     bench_point *b = &c.base;
     memset(b, 0, sizeof *b);

@@ -6,6 +6,8 @@ int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
 int cmd_results(cli_ctx *ctx, int argc, char **argv);
+int cmd_bench(cli_ctx *ctx, int argc, char **argv);
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
@@ -15,6 +17,10 @@ const cmd_entry cmd_table[] = {
     {"init-model", cmd_init_model, "write a random-weight checkpoint from a preset",
      "griffin init-model --preset small --dtype bf16 --out models/small"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
+    {"bench", cmd_bench, "prefill/decode throughput and memory against length, several models side by side",
+     "griffin bench --model models/small --model models/gemma-small --gen-lens 128,2048,8192"},
+    {"report", cmd_report, "HTML and Markdown report (tables, gnuplot plots) from a results store",
+     "griffin report --db results.db --out out/report"},
     {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
      "griffin results --db results.db --run 3"},
     {0, 0, 0, 0},
