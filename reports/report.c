@@ -250,12 +250,15 @@ static void section_summary(ctx *c) {
         const report_point *d0 = find(c, mi, STORE_BENCH_DECODE, lo, 1), *d1 = find(c, mi, STORE_BENCH_DECODE, hi, 1);
         if (d0 && d1 && lo != hi && d0->tok_per_s > 0) {
             double q = d1->tok_per_s / d0->tok_per_s;
+            char w0[64], w1[64];
+            int shaky = untrusted(d0, w0, sizeof w0) || untrusted(d1, w1, sizeof w1);
             report_doc_para(c->doc, "%s (%s): batch-1 decode at %lld tokens runs at %.0f%% of its speed at %lld "
-                                    "tokens (%s).",
+                                    "tokens (%s)%s.",
                             m->name, m->arch, (long long)hi, 100 * q, (long long)lo,
                             fabs(q - 1) <= REPORT_FLAT_DECODE_TOL ? "flat: within 15%"
                             : q < 1                               ? "it falls with length"
-                                                                  : "it rises with length");
+                                                                  : "it rises with length",
+                            shaky ? "; but at least one of the two figures is flagged as not to be trusted" : "");
         }
         /* Where the state stops growing, if it does. */
         int64_t ml[REPORT_MAX_LENS];
