@@ -184,9 +184,15 @@ const char *report_doc_image(const report_doc *d, int idx) {
 /* ---- Markdown ---- */
 
 /* Escapes what Markdown would read as markup inside running text and cells. */
+static int word_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
 static void md_text(strbuf *o, const char *s, int in_table) {
+    const char *start = s;
     for (; s && *s; s++) {
-        if (strchr("\\`*_[]<>|#", *s) && (*s != '#' || in_table)) strbuf_putc(o, '\\');
+        /* An underscore inside a word (tok_per_s, arc_easy) is plain text
+         * in CommonMark; escape it only where it could start emphasis. */
+        int intraword = *s == '_' && s > start && word_char(s[-1]) && word_char(s[1]);
+        if (strchr("\\`*_[]<>|#", *s) && (*s != '#' || in_table) && !intraword) strbuf_putc(o, '\\');
         if (*s == '\n' && in_table) {
             strbuf_puts(o, "<br>");
             continue;
@@ -280,6 +286,7 @@ static const char html_style[] =
     "th{background:#eef2f6;text-align:left}\n"
     "tr:nth-child(even) td{background:#f8fafc}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td:first-child{white-space:nowrap}\n"
     "figure{margin:1em 0 1.6em}\n"
     "figure img{max-width:100%;height:auto;border:1px solid #e2e8f0}\n"
     "figcaption{font-size:.9em;color:#4a5568;margin-top:.3em}\n"
