@@ -232,6 +232,10 @@ static int run_child(const bench_opts *o, int mi, const char *label, long len, b
     }
     if (rc != 0) return -1;
     if (child_error[0]) return err_set(e, "%s", child_error);
+    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+        r->interrupted = 1;
+        return err_set(e, "%s at length %ld: interrupted (signal %d)", label, len, WTERMSIG(status));
+    }
     if (WIFSIGNALED(status))
         return err_set(e, "%s at length %ld: the bench process was killed by signal %d%s", label, len,
                        WTERMSIG(status), WTERMSIG(status) == SIGKILL ? " (out of memory? try a smaller --mem-budget)" : "");

@@ -127,6 +127,7 @@ long bench_fit_batch(int64_t budget_bytes, int64_t weight_bytes, int64_t state_b
 typedef struct bench_results {
     bench_point *points; /* owned */
     int n, cap;
+    int interrupted;     /* a measuring process ended on SIGINT or SIGTERM */
 } bench_results;
 
 void bench_results_init(bench_results *r);
@@ -137,7 +138,12 @@ int bench_results_add(bench_results *r, const bench_point *p, errbuf *e);
  * prefill, then memory, then decode per batch, then max throughput. Checks
  * o first (lengths >= 1, batches >= 1, reps >= 1, every model loads).
  * Returns 0, or -1 with a message naming the model, the length and the
- * point that failed (points measured before stay in r). */
+ * point that failed (points measured before stay in r).
+ *
+ * Ctrl-C: the measuring processes reset SIGINT and SIGTERM to their default
+ * action, so a caller that ignores SIGINT around this call sees the sweep
+ * stop with r->interrupted set and can record the run as interrupted. They
+ * also die with the process that forked them. */
 int bench_run(const bench_opts *o, bench_results *r, errbuf *e);
 
 /* Parses "512", "64K", "1.5G", "2GiB" into bytes (K/M/G/T = 1024^n; a

@@ -9,10 +9,14 @@
  * its batch from it, and so owns exactly the weights it touches, its B states
  * and its own scratch: its peak resident memory is the point's. */
 #include <fcntl.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +310,17 @@ done:
 
 typedef int (*grandchild_fn)(child *c, const void *arg);
 
+/* A measuring process must not outlive the one waiting for its results
+ * (the parent may be killed); and it takes Ctrl-C's default action even
+ * where the parent ignores it (bench.h). */
+static void die_with_parent(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
 static int run_prefill(child *c, const void *arg) {
     (void)arg;
     return prefill_point(c);
@@ -322,7 +337,10 @@ static int in_grandchild(child *c, const char *what, grandchild_fn fn, const voi
         err_errno(&e, "fork");
         return send_error(c, what, &e);
     }
-    if (pid == 0) _exit(fn(c, arg)); /* _exit: see run_child in bench.c */
+    if (pid == 0) {
+        die_with_parent();
+        _exit(fn(c, arg)); /* _exit: see run_child in bench.c */
+    }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         errbuf e;
@@ -388,6 +406,7 @@ int bench_child_main(const bench_opts *o, int mi, long len, int fd) {
     mallopt(M_MMAP_THRESHOLD, BENCH_MMAP_THRESHOLD_BYTES);
     mallopt(M_TRIM_THRESHOLD, BENCH_TRIM_THRESHOLD_BYTES);
 #endif
+    die_with_parent();
     child c = {.o = o, .mi = mi, .len = len, .fd = fd};
     bench_point *b = &c.base;
     memset(b, 0, sizeof *b);

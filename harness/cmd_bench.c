@@ -1,5 +1,6 @@
 /* harness/cmd_bench.c: `griffin bench`, throughput and memory sweeps over
  * one or more models (harness/bench.h), stored as a bench run. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,7 +240,11 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         fprintf(stderr, "griffin bench: run %lld in %s (%s, %d CPUs)\n", (long long)run_id, db_path, mach.cpu_model,
                 mach.n_cores);
     }
+    /* Ctrl-C stops the measuring processes; this one stays to record the
+     * run as interrupted with the points measured so far. */
+    void (*old_int)(int) = signal(SIGINT, SIG_IGN);
     int bench_rc = bench_run(&o, &res, &e);
+    signal(SIGINT, old_int);
     errbuf se;
     if (st && bench_store_points(st, run_id, &o, &res, &se) != 0) {
         cli_error("bench", "%s", se.msg);
@@ -248,7 +253,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     }
     if (bench_rc != 0) {
         cli_error("bench", "%s", e.msg);
-        if (st) store_run_fail(st, run_id, e.msg, &se);
+        if (st && res.interrupted) store_run_interrupt(st, run_id, &se);
+        else if (st) store_run_fail(st, run_id, e.msg, &se);
         if (res.n == 0) goto done;
     } else if (st && store_run_finish(st, run_id, &e) != 0) {
         cli_error("bench", "%s", e.msg);
