@@ -15,3 +15,6 @@ fi
 
 echo "== generate"
 ./griffin generate --model "$MODEL" --prompt "The weather today is" -n 24
+
+echo "== bench and report (tools/bench.sh short: small Griffin vs small Gemma, a few lengths)"
+tools/bench.sh short
