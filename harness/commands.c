@@ -5,6 +5,7 @@ int cmd_logits(cli_ctx *ctx, int argc, char **argv);
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
+int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
@@ -13,6 +14,8 @@ const cmd_entry cmd_table[] = {
      "griffin generate --model DIR --prompt 'Once upon a time' -n 32"},
     {"init-model", cmd_init_model, "write a random-weight checkpoint from a preset",
      "griffin init-model --preset small --dtype bf16 --out models/small"},
+    {"toxicity", cmd_toxicity, "train the offline toxicity scorer; score texts (offline or Perspective API)",
+     "griffin toxicity score --text 'have a nice day'"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
     {0, 0, 0, 0},
 };

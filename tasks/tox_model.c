@@ -207,8 +207,9 @@ static void data_sha256(const tox_example *ex, int n, char out[65]) {
     sha256_ctx c;
     sha256_init(&c);
     for (int i = 0; i < n; i++) {
-        char head[3] = {ex[i].label ? '1' : '0', '\t', 0};
-        sha256_update(&c, head, 2);
+        char head[4];
+        int hn = snprintf(head, sizeof head, "%c%s\t", ex[i].label ? '1' : '0', ex[i].train_only ? "+" : "");
+        sha256_update(&c, head, (size_t)hn);
         sha256_update(&c, ex[i].text, strlen(ex[i].text));
         sha256_update(&c, "\n", 1);
     }
@@ -247,6 +248,8 @@ static double get_f64(const unsigned char *p) {
     return v;
 }
 
+_Static_assert(TOX_MODEL_HEADER_BYTES == 108 + 64, "the header ends with the data SHA-256");
+
 static size_t file_bytes_for(int hash_bits) {
     return TOX_MODEL_HEADER_BYTES + ((size_t)4 << hash_bits) + TOX_MODEL_TRAILER_BYTES;
 }
@@ -279,7 +282,8 @@ static unsigned char *serialize(tox_model *m, size_t *n_bytes) {
     put_u32(b + 92, (uint32_t)mt->n_train_toxic);
     put_u32(b + 96, (uint32_t)mt->n_heldout);
     put_u32(b + 100, (uint32_t)mt->n_heldout_toxic);
-    memcpy(b + 104, m->data_sha256, 64);
+    put_u32(b + 104, (uint32_t)mt->n_train_only);
+    memcpy(b + 108, m->data_sha256, 64);
     for (size_t i = 0; i < n_w; i++) {
         uint32_t u;
         memcpy(&u, &m->w[i], 4);
@@ -360,7 +364,7 @@ tox_model *tox_model_train(const tox_feat_params *fp, const tox_train_opts *o, c
             err_set(e, "train: example %d has no text", i);
             goto fail;
         }
-        held[i] = tox_is_heldout(ex[i].text, o->holdout_pct);
+        held[i] = !ex[i].train_only && tox_is_heldout(ex[i].text, o->holdout_pct);
         if (!held[i]) {
             n_train++;
             n_pos += ex[i].label != 0;
@@ -411,6 +415,7 @@ tox_model *tox_model_train(const tox_feat_params *fp, const tox_train_opts *o, c
     tox_model_metrics *mt = &m->metrics;
     mt->n_train = n_train;
     mt->n_train_toxic = n_pos;
+    for (int i = 0; i < n; i++) mt->n_train_only += ex[i].train_only != 0;
     for (int i = 0; i < n; i++) {
         if (!held[i]) continue;
         mt->n_heldout++;
@@ -532,7 +537,8 @@ tox_model *tox_model_parse(const void *data, size_t n_bytes, const char *name, e
     mt->n_train_toxic = (int)get_u32(b + 92);
     mt->n_heldout = (int)get_u32(b + 96);
     mt->n_heldout_toxic = (int)get_u32(b + 100);
-    memcpy(m->data_sha256, b + 104, 64);
+    mt->n_train_only = (int)get_u32(b + 104);
+    memcpy(m->data_sha256, b + 108, 64);
     m->data_sha256[64] = 0;
     digest_hex(d, m->checksum);
     if (tox_feat_params_check(&m->fp, e) != 0) {
@@ -547,14 +553,15 @@ tox_model *tox_model_parse(const void *data, size_t n_bytes, const char *name, e
     }
     if (!metric_ok(mt->heldout_acc) || !metric_ok(mt->heldout_auc) || !metric_ok(mt->train_acc) ||
         !metric_ok(mt->train_auc) || mt->n_train < 0 || mt->n_heldout < 0 || mt->n_train_toxic > mt->n_train ||
-        mt->n_heldout_toxic > mt->n_heldout || mt->n_train_toxic < 0 || mt->n_heldout_toxic < 0) {
+        mt->n_heldout_toxic > mt->n_heldout || mt->n_train_toxic < 0 || mt->n_heldout_toxic < 0 ||
+        mt->n_train_only < 0 || mt->n_train_only > mt->n_train) {
         err_set(e, "%s: header metrics out of range (accuracy and AUC in [0, 1] or NaN, counts consistent)", name);
         goto fail;
     }
     for (int i = 0; i < 64; i++) {
         char h = m->data_sha256[i];
         if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f'))) {
-            err_set(e, "%s: training data SHA-256 at offset 104: expected 64 lowercase hex digits", name);
+            err_set(e, "%s: training data SHA-256 at offset 108: expected 64 lowercase hex digits", name);
             goto fail;
         }
     }

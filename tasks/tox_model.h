@@ -15,11 +15,12 @@
  *       40      8   f64 l2                        (the regularisation it was trained with)
  *       48      8   f64 bias
  *       56     32   f64 heldout_acc, heldout_auc, train_acc, train_auc (NaN: not computable)
- *       88     16   u32 n_train, n_train_toxic, n_heldout, n_heldout_toxic
- *      104     64   training data SHA-256, lowercase hex (tox_model_train says of what)
- *      168  4*2^b   f32 weights[2^hash_bits]
+ *       88     20   u32 n_train, n_train_toxic, n_heldout, n_heldout_toxic,
+ *                   n_train_only (of n_train: never held out, e.g. extra benign text)
+ *      108     64   training data SHA-256, lowercase hex (tox_model_train says of what)
+ *      172  4*2^b   f32 weights[2^hash_bits]
  *      end     32   SHA-256 of every byte before it
- * The file is exactly 200 + 4 * 2^hash_bits bytes. tox_model_load rejects a
+ * The file is exactly 204 + 4 * 2^hash_bits bytes. tox_model_load rejects a
  * wrong magic or version, a size that does not match hash_bits (truncated or
  * padded), a checksum that does not match (corrupt), parameters out of
  * range and non-finite weights, each with its own message. */
@@ -34,13 +35,14 @@
 
 #define TOX_MODEL_NAME "offline-logreg-v1"
 #define TOX_MODEL_VERSION 1
-#define TOX_MODEL_HEADER_BYTES 168
+#define TOX_MODEL_HEADER_BYTES 172
 #define TOX_MODEL_TRAILER_BYTES 32
 #define TOX_DEFAULT_L2 1e-4 /* chosen on ToxiGen by held-out AUC; docs/toxicity.md */
 
 typedef struct tox_example {
     const char *text; /* borrowed */
     int label;        /* 1 toxic, 0 benign */
+    int train_only;   /* 1: never held out (extra data that must not dilute the held-out metrics) */
 } tox_example;
 
 typedef struct tox_train_opts {
@@ -54,6 +56,7 @@ typedef struct tox_model_metrics {
     double heldout_acc, heldout_auc; /* NaN when nothing is held out (AUC: or one class only) */
     double train_acc, train_auc;
     int n_train, n_train_toxic, n_heldout, n_heldout_toxic;
+    int n_train_only; /* of n_train: examples marked train_only */
 } tox_model_metrics;
 
 typedef struct tox_model tox_model;
@@ -67,9 +70,11 @@ void tox_train_opts_default(tox_train_opts *o);
 int tox_is_heldout(const char *text, int holdout_pct);
 
 /* Trains on ex[0..n) (the held-out part excluded), then measures accuracy
- * and AUC on both parts with the weights as stored (f32). The data SHA-256
- * is over "<label>\t<text>\n" for every example in the order given, so
- * callers pass a canonical order (tox_toxigen_load sorts). Deterministic:
+ * and AUC on both parts with the weights as stored (f32). Examples marked
+ * train_only are never held out, so the held-out metrics speak of the main
+ * data alone. The data SHA-256 is over "<label><t>\t<text>\n" for every
+ * example in the order given (<t> is "+" for train_only, else nothing), so
+ * callers pass a canonical order (tox_dataset_finish sorts). Deterministic:
  * no random draws; the same data and options give the same bytes. */
 tox_model *tox_model_train(const tox_feat_params *fp, const tox_train_opts *o, const tox_example *ex, int n,
                            errbuf *e);

@@ -51,7 +51,10 @@ tox_scorer *tox_offline_from_model(tox_model *m, errbuf *e) {
     char acc[16], auc[16];
     fmt_metric(acc, sizeof acc, mt->heldout_acc);
     fmt_metric(auc, sizeof auc, mt->heldout_auc);
-    snprintf(s->label, sizeof s->label, "%s (held-out acc %s, AUC %s)", TOX_MODEL_NAME, acc, auc);
+    if (mt->n_train_only > 0)
+        snprintf(s->label, sizeof s->label, "%s (held-out acc %s, AUC %s; +%d generic benign)", TOX_MODEL_NAME, acc,
+                 auc, mt->n_train_only);
+    else snprintf(s->label, sizeof s->label, "%s (held-out acc %s, AUC %s)", TOX_MODEL_NAME, acc, auc);
     return s;
 }
 

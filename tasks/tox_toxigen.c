@@ -44,6 +44,7 @@ typedef struct item {
     char *text;
     char *norm;
     int label;
+    int train_only;
     int order; /* insertion order: the first of duplicates is kept */
 } item;
 
@@ -58,7 +59,7 @@ static int ensure_items(tox_dataset *d, errbuf *e) {
     return d->items ? 0 : err_set(e, "toxigen: out of memory");
 }
 
-int tox_dataset_add(tox_dataset *d, const char *text, size_t len, int label, errbuf *e) {
+int tox_dataset_add(tox_dataset *d, const char *text, size_t len, int label, int train_only, errbuf *e) {
     if (ensure_items(d, e) != 0) return -1;
     struct tox_dataset_items *h = d->items;
     if (h->n == h->cap) {
@@ -79,6 +80,7 @@ int tox_dataset_add(tox_dataset *d, const char *text, size_t len, int label, err
     }
     tox_normalize(it->text, it->norm, nl + 1);
     it->label = label != 0;
+    it->train_only = train_only != 0;
     it->order = h->n++;
     return 0;
 }
@@ -94,20 +96,24 @@ int tox_dataset_finish(tox_dataset *d, errbuf *e) {
     if (ensure_items(d, e) != 0) return -1;
     struct tox_dataset_items *h = d->items;
     qsort(h->items, (size_t)h->n, sizeof *h->items, cmp_item);
-    /* keep the first of each run of equal normalised texts; drop runs that
-     * carry both labels, and texts that normalise to nothing */
+    /* Of each run of equal normalised texts keep the first; a run whose
+     * labels disagree is dropped, and so are texts that normalise to
+     * nothing. train_only items count only in runs without a main item: an
+     * extra sentence never displaces or vetoes a ToxiGen one. */
     int k = 0;
-    d->n_conflicts = 0;
     for (int i = 0; i < h->n;) {
-        int j = i, mixed = 0;
-        while (j < h->n && strcmp(h->items[j].norm, h->items[i].norm) == 0) {
-            mixed |= h->items[j].label != h->items[i].label;
-            j++;
+        int j = i, n_main = 0;
+        while (j < h->n && strcmp(h->items[j].norm, h->items[i].norm) == 0) n_main += !h->items[j++].train_only;
+        int first = -1, mixed = 0;
+        for (int t = i; t < j; t++) {
+            if (n_main > 0 && h->items[t].train_only) continue;
+            if (first < 0) first = t;
+            else mixed |= h->items[t].label != h->items[first].label;
         }
         int keep = !mixed && h->items[i].norm[0] != 0;
-        d->n_conflicts += mixed;
+        d->n_conflicts += mixed; /* cumulative over repeated finishes */
         for (int t = i; t < j; t++) {
-            if (keep && t == i) {
+            if (keep && t == first) {
                 h->items[k++] = h->items[t];
             } else {
                 free(h->items[t].text);
@@ -121,11 +127,12 @@ int tox_dataset_finish(tox_dataset *d, errbuf *e) {
     if (!ex) return err_set(e, "toxigen: out of memory for %d examples", k);
     d->ex = ex;
     d->n = k;
-    d->n_toxic = 0;
+    d->n_toxic = d->n_train_only = 0;
     for (int i = 0; i < k; i++) {
-        d->ex[i].text = h->items[i].text;
-        d->ex[i].label = h->items[i].label;
+        h->items[i].order = i; /* a later finish keeps what this one kept first */
+        d->ex[i] = (tox_example){h->items[i].text, h->items[i].label, h->items[i].train_only};
         d->n_toxic += d->ex[i].label;
+        d->n_train_only += d->ex[i].train_only;
     }
     return 0;
 }
@@ -224,7 +231,7 @@ static int read_file(tox_dataset *d, const char *path, errbuf *e) {
         }
         d->n_lines += k > 0;
         d->n_sentences += k;
-        for (int s = 0; s < k && rc == 0; s++) rc = tox_dataset_add(d, buf + i + spans[s].off, spans[s].len, label, e);
+        for (int s = 0; s < k && rc == 0; s++) rc = tox_dataset_add(d, buf + i + spans[s].off, spans[s].len, label, 0, e);
         i = j + 1;
     }
     free(buf);

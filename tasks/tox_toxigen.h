@@ -28,6 +28,7 @@ typedef struct tox_dataset {
     tox_example *ex; /* n examples sorted by normalised text; texts owned by the dataset */
     int n;
     int n_toxic;
+    int n_train_only; /* examples added train_only */
     int n_files;      /* hate_* and neutral_* files read */
     long n_lines;     /* non-empty lines */
     long n_sentences; /* sentences before deduplication */
@@ -50,9 +51,12 @@ int tox_toxigen_split(const char *line, size_t n, tox_span *spans, int cap);
  * naming the file; a folder without any such file is an error. */
 int tox_toxigen_load(const char *dir, tox_dataset *d, errbuf *e);
 
-/* Adds one example (text copied); used by the loader and by tests that
- * build data sets by hand. tox_dataset_finish dedupes and sorts. */
-int tox_dataset_add(tox_dataset *d, const char *text, size_t len, int label, errbuf *e);
+/* Adds one example (text copied); used by the loader, for extra benign text
+ * (train_only 1: never held out) and by tests that build data sets by hand.
+ * tox_dataset_finish dedupes and sorts; more may be added after it, then
+ * finish again. Of duplicates the first added is kept, so data added later
+ * (train_only extras) never displaces a ToxiGen sentence. */
+int tox_dataset_add(tox_dataset *d, const char *text, size_t len, int label, int train_only, errbuf *e);
 int tox_dataset_finish(tox_dataset *d, errbuf *e);
 void tox_dataset_deinit(tox_dataset *d); /* safe on a zeroed dataset */
 

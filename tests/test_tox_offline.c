@@ -224,8 +224,8 @@ static const char *const SEP_BENIGN[] = {
 static tox_model *train_separable(int holdout_pct, errbuf *e) {
     tox_example ex[2 * N_SEP];
     for (int i = 0; i < N_SEP; i++) {
-        ex[2 * i] = (tox_example){SEP_TOXIC[i], 1};
-        ex[2 * i + 1] = (tox_example){SEP_BENIGN[i], 0};
+        ex[2 * i] = (tox_example){SEP_TOXIC[i], 1, 0};
+        ex[2 * i + 1] = (tox_example){SEP_BENIGN[i], 0, 0};
     }
     tox_feat_params fp;
     tox_feat_params_default(&fp);
@@ -266,10 +266,73 @@ TEST(tox_model_learns_a_separable_set) {
     tox_model_free(m2);
     tox_model_free(m);
     /* one class only: refused */
-    tox_example one[2] = {{"a", 1}, {"b", 1}};
+    tox_example one[2] = {{"a", 1, 0}, {"b", 1, 0}};
     tox_feat_params fp;
     tox_feat_params_default(&fp);
     CHECK(!tox_model_train(&fp, NULL, one, 2, &e) && strstr(e.msg, "needs both toxic and benign"));
+}
+
+TEST(tox_model_train_only_examples_are_never_held_out) {
+    /* the separable set, held out at 25%, plus extra benign sentences that
+     * would otherwise land in the held-out split too */
+    tox_example ex[2 * N_SEP + 40];
+    int n = 0, n_held_main = 0, n_extra_hashed_out = 0;
+    for (int i = 0; i < N_SEP; i++) {
+        ex[n++] = (tox_example){SEP_TOXIC[i], 1, 0};
+        ex[n++] = (tox_example){SEP_BENIGN[i], 0, 0};
+        n_held_main += tox_is_heldout(SEP_TOXIC[i], 25) + tox_is_heldout(SEP_BENIGN[i], 25);
+    }
+    static char extra[40][48];
+    for (int i = 0; i < 40; i++) {
+        snprintf(extra[i], sizeof extra[i], "the weather on day %d was mild", i);
+        n_extra_hashed_out += tox_is_heldout(extra[i], 25);
+        ex[n++] = (tox_example){extra[i], 0, 1};
+    }
+    CHECK(n_extra_hashed_out > 0); /* else this test proves nothing */
+    tox_feat_params fp;
+    tox_feat_params_default(&fp);
+    fp.hash_bits = 16;
+    tox_train_opts o;
+    tox_train_opts_default(&o);
+    o.holdout_pct = 25;
+    errbuf e;
+    tox_model *m = tox_model_train(&fp, &o, ex, n, &e);
+    if (!CHECKF(m, "%s", e.msg)) return;
+    const tox_model_metrics *mt = tox_model_get_metrics(m);
+    CHECK_EQ_INT(mt->n_heldout, n_held_main);
+    CHECK_EQ_INT(mt->n_train_only, 40);
+    CHECK_EQ_INT(mt->n_train, n - n_held_main);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/m.bin", test_tmpdir());
+    tox_model *back = NULL;
+    if (CHECKF(tox_model_save(m, path, &e) == 0, "%s", e.msg) && CHECKF(back = tox_model_load(path, &e), "%s", e.msg))
+        CHECK(tox_model_get_metrics(back)->n_train_only == 40);
+    tox_scorer *s = tox_offline_from_model(m, &e);
+    if (CHECKF(s, "%s", e.msg)) CHECKF(strstr(tox_scorer_label(s), "; +40 generic benign)"), "%s", tox_scorer_label(s));
+    tox_scorer_free(s);
+    tox_model_free(back);
+}
+
+TEST(tox_dataset_extras_never_displace_toxigen) {
+    tox_dataset d = {0};
+    errbuf e;
+    CHECK(tox_dataset_add(&d, "Alpha beta", 10, 1, 0, &e) == 0);
+    CHECK(tox_dataset_add(&d, "gamma", 5, 0, 0, &e) == 0);
+    CHECK(tox_dataset_finish(&d, &e) == 0 && d.n == 2 && d.n_train_only == 0);
+    CHECK(tox_dataset_add(&d, "GAMMA!", 6, 0, 1, &e) == 0);      /* duplicate of a ToxiGen sentence */
+    CHECK(tox_dataset_add(&d, "alpha beta", 10, 0, 1, &e) == 0); /* other label: the extra one goes */
+    CHECK(tox_dataset_add(&d, "delta", 5, 0, 1, &e) == 0);
+    CHECK(tox_dataset_add(&d, "Delta", 5, 1, 1, &e) == 0);       /* extras disagreeing among themselves */
+    CHECK(tox_dataset_add(&d, "epsilon", 7, 0, 1, &e) == 0);
+    CHECK(tox_dataset_finish(&d, &e) == 0);
+    CHECKF(d.n == 3 && d.n_conflicts == 1 && d.n_train_only == 1 && d.n_toxic == 1, "n %d conflicts %d extra %d",
+           d.n, d.n_conflicts, d.n_train_only);
+    if (d.n == 3) {
+        CHECK(strcmp(d.ex[0].text, "Alpha beta") == 0 && d.ex[0].label == 1 && d.ex[0].train_only == 0);
+        CHECK(strcmp(d.ex[1].text, "epsilon") == 0 && d.ex[1].train_only == 1);
+        CHECK(strcmp(d.ex[2].text, "gamma") == 0 && d.ex[2].train_only == 0);
+    }
+    tox_dataset_deinit(&d);
 }
 
 TEST(tox_heldout_split_follows_the_normalised_text) {
@@ -334,7 +397,7 @@ TEST(tox_model_file_round_trip_and_corruption) {
     size_t n;
     unsigned char *b = model_bytes(path, &n);
     if (!b) goto end;
-    CHECK_EQ_INT(n, 200 + 4 * (1 << 16));
+    CHECK_EQ_INT(n, 204 + 4 * (1 << 16));
     unsigned char *c = malloc(n + 1);
     memcpy(c, b, n);
     c[0] = 'X';
@@ -372,7 +435,7 @@ TEST(tox_model_file_round_trip_and_corruption) {
     reseal(c, n);
     expect_bad(c, n, "accuracy 1.5", "metrics out of range");
     memcpy(c, b, n);
-    c[104] = 'Z';
+    c[108] = 'Z';
     reseal(c, n);
     expect_bad(c, n, "data sha", "training data SHA-256");
     free(c);
