@@ -80,7 +80,7 @@ static int cmd_train(int argc, char **argv) {
          1, 0, 0},
         {"--benign-extra", CLI_STR, &extra, "FILE",
          "more benign examples, one per line (generic text, so ordinary sentences are not scored toxic)", 1, 0, 0},
-        {"--holdout-pct", CLI_INT, &holdout, "N", "percent of sentences held out (by text hash) for the metrics", 1,
+        {"--holdout-pct", CLI_INT, &holdout, "N", "percent of sentences held out (by text hash) for the metrics", 0,
          50, 0},
         {"--l2", CLI_FLOAT, &l2, "X", "L2 regularisation strength", 0, 1e3, 0},
         {"--hash-bits", CLI_INT, &hash_bits, "B", "feature slots = 2^B", TOX_HASH_BITS_MIN, TOX_HASH_BITS_MAX, 0},
