@@ -282,7 +282,7 @@ TEST(tox_model_train_only_examples_are_never_held_out) {
         ex[n++] = (tox_example){SEP_BENIGN[i], 0, 0};
         n_held_main += tox_is_heldout(SEP_TOXIC[i], 25) + tox_is_heldout(SEP_BENIGN[i], 25);
     }
-    static char extra[40][48];
+    char extra[40][48];
     for (int i = 0; i < 40; i++) {
         snprintf(extra[i], sizeof extra[i], "the weather on day %d was mild", i);
         n_extra_hashed_out += tox_is_heldout(extra[i], 25);
