@@ -677,11 +677,13 @@ class Gen:
             ])
         if k == 1:
             return "\n".join([
+                "/* %s: adds up the %s that pass the test. */" % (f, plural(a)),
                 "int %s(const int *%s, int n) {" % (f, plural(a)),
                 "    int total = 0;",
                 "    for (int i = 0; i < n; i++) {",
                 "        if (%s[i] %s %d) total += %s[i];" % (plural(a), self.c(["<", ">", "==", "!=", ">=", "<="]), n, plural(a)),
                 "    }",
+                "    printf(\"%s: %%d\\n\", total);" % f,
                 "    return total;",
                 "}",
             ])
@@ -716,6 +718,14 @@ class Gen:
             for _ in range(self.n(2, 6)):
                 rows.append(sep.join([self.name(), str(self.n(5, 90)), self.invented(), "%.1f" % (self.n(0, 1000) / 10)]))
             return "\n".join(rows)
+        if self.p(0.3):
+            return self.c([
+                "The pattern ^[A-Z][a-z]+\\s\\d{%d}$ matches a capital word, a space and %s digits." % (self.n(2, 6), "some"),
+                "Save it as C:\\Users\\%s\\Documents\\%s.txt and open it again." % (self.name(), plural(a)),
+                "In LaTeX, write \\frac{%d}{%d} for a fraction and x^%d for a power." % (self.n(1, 9), self.n(2, 9), self.n(2, 5)),
+                "The area is %d^2 = %d square metres, and 2^%d = %d." % (n, n * n, n % 20, 2 ** (n % 20)),
+                "Use a backslash (\\) to escape a quote: \\\"%s\\\"." % self.c(W.CODE_NOUNS),
+            ])
         lvl = self.c(["INFO", "WARN", "ERROR", "DEBUG"])
         return "%sT%02d:%02d:%02dZ %s %s: %s %s in %d ms" % (
             "%04d-%02d-%02d" % (self.n(2015, 2030), self.n(1, 12), self.n(1, 28)), self.n(0, 23), self.n(0, 59), self.n(0, 59),

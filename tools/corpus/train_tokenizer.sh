@@ -3,9 +3,11 @@
 #
 # Gemma's SentencePiece settings at a small size: BPE, pad=0 eos=1 bos=2
 # unk=3, byte fallback, digits split, no dummy prefix, identity
-# normalisation, whitespace kept (runs of spaces may form pieces), and "\n"
-# and "\n\n" as atomic pieces as in Gemma's vocabulary. Deterministic: one
-# thread, every sentence loaded (no sampling, no shuffling), a fixed seed.
+# normalisation, whitespace kept (runs of spaces may form pieces), and "\n",
+# "\n\n" and "\t" as atomic pieces as in Gemma's vocabulary (the trainer
+# splits sentences at newlines and uses tab internally, so neither could be
+# learned). Deterministic: one thread, every sentence loaded (no sampling,
+# no shuffling), a fixed seed.
 # Paths are relative to the repository root because the trainer records
 # them in the model.
 set -euo pipefail
@@ -24,7 +26,7 @@ spm_train \
   --model_type=bpe --vocab_size="$VOCAB" \
   --pad_id=0 --eos_id=1 --bos_id=2 --unk_id=3 \
   --pad_piece='<pad>' --eos_piece='<eos>' --bos_piece='<bos>' --unk_piece='<unk>' \
-  --user_defined_symbols=$'\n,\n\n' \
+  --user_defined_symbols=$'\n,\n\n,\t' \
   --byte_fallback=true --split_digits=true --add_dummy_prefix=false \
   --normalization_rule_name=identity --remove_extra_whitespaces=false \
   --allow_whitespace_only_pieces=true --character_coverage=1.0 \
