@@ -131,6 +131,16 @@ static tok *load(const char *path, errbuf *e) {
     if (!bad) bad = check_special(t, path, "<bos>", t->sp.bos_id(), true, e);
     if (!bad) bad = check_special(t, path, "<eos>", t->sp.eos_id(), true, e);
     if (!bad) bad = check_special(t, path, "<pad>", t->sp.pad_id(), true, e);
+    // Gemma's names: a piece spelled <bos>, <eos> or <pad> that is not a
+    // control piece means a damaged or mislabelled model (the id accessors
+    // would then answer -1 and encoding would silently lose its <bos>).
+    static const char *gemma_controls[] = {"<bos>", "<eos>", "<pad>"};
+    for (const char *name : gemma_controls) {
+        const int id = t->sp.PieceToId(name);
+        if (!bad && t->sp.IdToPiece(id) == name && !t->sp.IsControl(id))
+            bad = err_set(e, "%s: piece %d \"%s\" is not a control piece, so the model has no usable %s", path, id,
+                          name, name);
+    }
     if (bad) {
         delete t;
         return nullptr;

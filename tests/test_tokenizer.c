@@ -422,6 +422,21 @@ TEST(model_tok_load_corrupt_files) {
         }
         CHECK(tried >= 3);
     }
+    /* A well-formed file whose <bos> piece is a normal piece, not a control
+     * one (piece 2: key 0x0a, length, "<bos>", score 0x15 + 4 bytes, then
+     * type 0x18 = CONTROL 3, changed to NORMAL 1). */
+    const char *bos = memmem(good, n, "\x0a\x05<bos>\x15", 8);
+    if (CHECK(bos && bos + 14 <= good + n && bos[12] == 0x18 && bos[13] == 3)) {
+        char *edited = malloc(n);
+        memcpy(edited, good, n);
+        edited[bos - good + 13] = 1;
+        const char *path = write_tmp("normal-bos.model", edited, n);
+        expect_load_error(path, "<bos> not a control piece");
+        e.msg[0] = 0;
+        tok_free(tok_load(path, &e));
+        CHECKF(strstr(e.msg, "<bos>") != NULL, "message: %s", e.msg);
+        free(edited);
+    }
     /* The intact copy still loads (the checks above are not too strict). */
     const char *copy = write_tmp("copy.model", good, n);
     tok *t = tok_load(copy, &e);
