@@ -102,7 +102,7 @@ int cmd_tokenize(cli_ctx *ctx, int argc, char **argv) {
         "Examples:\n"
         "  griffin tokenize --text 'The answer is 42.'\n"
         "  griffin tokenize --pieces --no-bos --text 'Hello world'\n"
-        "  griffin tokenize --decode 2,444,461,290\n"
+        "  griffin tokenize --decode 2,445,462,291\n"
         "  griffin tokenize --tokenizer ../model/tokenizer.model --file prompt.txt",
         opts, (int)(sizeof opts / sizeof opts[0]), 0};
     int rc = cli_parse(&spec, argc, argv, NULL, NULL);
