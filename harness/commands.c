@@ -5,6 +5,7 @@ int cmd_logits(cli_ctx *ctx, int argc, char **argv);
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
+int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
@@ -14,5 +15,6 @@ const cmd_entry cmd_table[] = {
     {"init-model", cmd_init_model, "write a random-weight checkpoint from a preset",
      "griffin init-model --preset small --dtype bf16 --out models/small"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
+    {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
     {0, 0, 0, 0},
 };
