@@ -6,6 +6,7 @@ int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
 int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
+int cmd_results(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
@@ -16,5 +17,7 @@ const cmd_entry cmd_table[] = {
      "griffin init-model --preset small --dtype bf16 --out models/small"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
     {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
+    {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
+     "griffin results --db results.db --run 3"},
     {0, 0, 0, 0},
 };
