@@ -88,8 +88,8 @@ char *ds_input_read(const char *path, const char *member, size_t max_bytes, size
 
     char *out = NULL;
     if (archive_read_open_filename(a, path, INPUT_BLOCK_BYTES) != ARCHIVE_OK) {
-        err_set(e, "%s: cannot open as %s: %s", path, member ? "an archive" : "compressed data",
-                archive_error_string(a));
+        if (member) err_set(e, "%s: cannot open as an archive: %s", path, archive_error_string(a));
+        else err_set(e, "%s: corrupt or truncated data: %s", path, archive_error_string(a));
         goto done;
     }
     char listed[256] = "";
@@ -124,4 +124,36 @@ char *ds_input_read(const char *path, const char *member, size_t max_bytes, size
 done:
     archive_read_free(a);
     return out;
+}
+
+int ds_input_has_member(const char *path, const char *member, errbuf *e) {
+    struct archive *a = archive_read_new();
+    if (!a) return err_set(e, "%s: out of memory", path);
+    archive_read_support_filter_all(a);
+    archive_read_support_format_all(a);
+    int found = -1;
+    if (archive_read_open_filename(a, path, INPUT_BLOCK_BYTES) != ARCHIVE_OK) {
+        err_set(e, "%s: cannot open as an archive: %s", path, archive_error_string(a));
+        goto done;
+    }
+    for (;;) {
+        struct archive_entry *ent;
+        int r = archive_read_next_header(a, &ent);
+        if (r == ARCHIVE_EOF) {
+            found = 0;
+            break;
+        }
+        if (r < ARCHIVE_WARN) {
+            err_set(e, "%s: corrupt archive: %s", path, archive_error_string(a));
+            break;
+        }
+        const char *name = archive_entry_pathname(ent);
+        if (name && strcmp(name, member) == 0) {
+            found = 1;
+            break;
+        }
+    }
+done:
+    archive_read_free(a);
+    return found;
 }

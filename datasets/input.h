@@ -26,6 +26,10 @@
  * truncated compressed data, a missing member, or more than max_bytes. */
 char *ds_input_read(const char *path, const char *member, size_t max_bytes, size_t *n_bytes, errbuf *e);
 
+/* Returns 1 if the archive at path holds an entry named member, 0 if not,
+ * -1 (message set) if it cannot be read as an archive. */
+int ds_input_has_member(const char *path, const char *member, errbuf *e);
+
 /* Returns 1 when the buffer starts with the magic bytes of a compressed
  * stream libarchive can undo (gzip, bzip2, xz, zstd), else 0. */
 int ds_input_is_compressed(const unsigned char *head, size_t n_bytes);

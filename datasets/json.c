@@ -50,6 +50,7 @@ cJSON *ds_json_parse(const char *buf, size_t n, const char *name, errbuf *e) {
         return NULL;
     }
     if (!only_space(stop, buf + n)) {
+        while (*stop == ' ' || *stop == '\t' || *stop == '\r' || *stop == '\n') stop++;
         ds_text_position(buf, (size_t)(stop - buf), &line, &col);
         snippet(stop, buf + n, snip, sizeof snip);
         err_set(e, "%s:%d:%d: text after the end of the JSON document: '%s'", name, line, col, snip);
@@ -93,6 +94,7 @@ int ds_jsonl_next(ds_jsonl *r, cJSON **obj, int *line_out, errbuf *e) {
             return err_set(e, "%s:%d:%d: invalid JSON near '%s'", r->name, line, (int)(at - s) + 1, snip);
         }
         if (!only_space(stop, stop_line)) {
+            while (*stop == ' ' || *stop == '\t' || *stop == '\r') stop++;
             snippet(stop, stop_line, snip, sizeof snip);
             cJSON_Delete(v);
             return err_set(e, "%s:%d:%d: text after the JSON object: '%s' (one object per line)", r->name, line,

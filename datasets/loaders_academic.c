@@ -11,6 +11,7 @@
 
 #include "datasets/csv.h"
 #include "datasets/dataset_impl.h"
+#include "datasets/input.h"
 #include "datasets/json.h"
 #include "datasets/registry.h"
 #include "datasets/text.h"
@@ -624,7 +625,9 @@ static int load_mmlu_subject(ld_ctx *c, const char *subject) {
     if (ld_find(c, "data.tar", path, sizeof path)) {
         char member[LD_PATH_BYTES];
         snprintf(member, sizeof member, "data/%s/%s_%s.csv", dir, subject, dir);
-        return load_mmlu_csv(c, path, member, subject);
+        int has = ds_input_has_member(path, member, c->e);
+        if (has < 0) return -1;
+        if (has) return load_mmlu_csv(c, path, member, subject);
     }
     static const ld_field hf[] = {{"question", LD_STR}, {"subject", LD_STR}, {"choices", LD_STR_ARR},
                                   {"answer", LD_INT}};
