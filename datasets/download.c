@@ -410,7 +410,8 @@ int dl_file(const char *url, const char *dest, const char *sha256_hex, long long
         if (attempt > max_attempts)
             err_set(e, "%s: giving up after %d attempts: %s", url, max_attempts, why);
         else err_set(e, "%s: %s", url, why);
-        goto done; /* the part file stays for a later resume */
+        if (file_size(part) == 0) unlink(part); /* else it stays for a later resume */
+        goto done;
     }
     if (verify_file(url, part, sha256_hex, n_bytes, n_lines, e) != 0) goto done;
     st->n_bytes = file_size(part);

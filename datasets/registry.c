@@ -98,7 +98,7 @@ static const ds_info DATASETS[] = {
      SPLITS_TVT, ALIASES_TRIVIAQA},
     {"truthfulqa", "TruthfulQA", "truthfulqa/truthful_qa", "Apache-2.0", CONFIGS_TRUTHFULQA, NULL, NULL,
      SPLITS_VALIDATION, ALIASES_TRUTHFULQA},
-    {"winobias", "WinoBias", "uclanlp/wino_bias (different shape, see docs)", "MIT", CONFIGS_WINOBIAS, "all",
+    {"winobias", "WinoBias", "uclanlp/wino_bias (CoNLL; not used)", "MIT", CONFIGS_WINOBIAS, "all",
      "all", SPLITS_WINOBIAS, NULL},
     {"winogender", "Winogender schemas", "oskarvanderwal/winogender", "MIT", CONFIGS_WINOGENDER, "all", NULL,
      SPLITS_TEST, NULL},
