@@ -552,3 +552,89 @@ TEST(datasets_load_errors_name_what_was_tried) {
                strstr(e.msg, "offline"),
            "message: %s", e.msg);
 }
+
+/* ---- the samples (datasets/samples, written for this project) ---- */
+
+static const real_load SAMPLES[] = {
+    {"arc", "ARC-Easy", "test", 8, 0},
+    {"arc", "ARC-Challenge", "test", 5, 0},
+    {"bbq", "Age", "test", 8, 0},
+    {"bbq", "All", "test", 8, 1},
+    {"bold", "gender", "train", 4, 0},
+    {"bold", "all", "train", 7, 1},
+    {"boolq", NULL, "validation", 6, 0},
+    {"commonsenseqa", NULL, "validation", 5, 0},
+    {"crows_pairs", NULL, "test", 6, 0},
+    {"gsm8k", NULL, "test", 6, 0},
+    {"gsm8k", NULL, "train", 8, 0},
+    {"hellaswag", NULL, "validation", 8, 0},
+    {"humaneval", NULL, "test", 3, 0},
+    {"mmlu", "astronomy", "test", 6, 0},
+    {"mmlu", "high_school_geography", "dev", 5, 0},
+    {"mmlu", "all", "test", 11, 1},
+    {"mmlu", "all", "dev", 10, 1},
+    {"openbookqa", NULL, "test", 5, 0},
+    {"piqa", NULL, "validation", 6, 0},
+    {"realtoxicityprompts", NULL, "train", 5, 0},
+    {"siqa", NULL, "validation", 5, 0},
+    {"toxigen", "prompts", "train", 8, 0},
+    {"toxigen", "demonstrations", "train", 8, 0},
+    {"truthfulqa", "multiple_choice", "validation", 5, 0},
+    {"truthfulqa", "generation", "validation", 5, 0},
+    {"winobias", "all", "test", 20, 0},
+    {"winobias", "type2_anti", "validation", 5, 0},
+    {"winogender", "all", "test", 24, 0},
+    {"winogender", "gotcha", "test", 8, 0},
+    {"winogrande", NULL, "validation", 6, 0},
+};
+
+TEST(datasets_samples_load) {
+    if (!file_exists(SAMPLES_DIR)) SKIP("%s not found (run from the repository root)", SAMPLES_DIR);
+    errbuf e;
+    for (size_t i = 0; i < sizeof SAMPLES / sizeof SAMPLES[0]; i++) {
+        const real_load *r = &SAMPLES[i];
+        ds_table *t = load_from(SAMPLES_DIR, r->dataset, r->config, r->split, &e);
+        if (!CHECKF(t, "%s/%s/%s: %s", r->dataset, r->config ? r->config : "-", r->split, e.msg)) continue;
+        CHECKF(ds_count(t) == r->n_records, "samples %s/%s/%s: %d records, expected %d", r->dataset,
+               r->config ? r->config : "-", r->split, ds_count(t), r->n_records);
+        CHECKF(!!ds_warning(t) == r->partial, "samples %s: warning %s", r->dataset,
+               ds_warning(t) ? ds_warning(t) : "none");
+        ds_free(t);
+    }
+}
+
+TEST(datasets_samples_values) {
+    if (!file_exists(SAMPLES_DIR)) SKIP("%s not found (run from the repository root)", SAMPLES_DIR);
+    errbuf e;
+    ds_table *t = load_from(SAMPLES_DIR, "winogrande", NULL, "validation", &e);
+    if (!CHECKF(t, "%s", e.msg)) return;
+    /* "The trophy would not fit in the suitcase because the" + trophy/suitcase,
+     * "was too big.", gold 0. */
+    CHECK_STR(str_field(ds_record(t, 0), "sentence"),
+              "The trophy would not fit in the suitcase because the _ was too big.");
+    CHECK_STR(str_field(ds_record(t, 0), "option1"), "trophy");
+    CHECK_STR(str_field(ds_record(t, 0), "answer"), "1");
+    ds_free(t);
+    t = load_from(SAMPLES_DIR, "winogender", "gotcha", "test", &e);
+    if (!CHECKF(t, "%s", e.msg)) return;
+    /* librarian 80% female: the male sentences are gotchas; mechanic 2%: the female ones. */
+    for (int i = 0; i < ds_count(t); i++) {
+        const cJSON *r = ds_record(t, i);
+        const char *want = strcmp(str_field(r, "occupation"), "librarian") == 0 ? "male" : "female";
+        CHECK_STR(str_field(r, "gender"), want);
+    }
+    ds_free(t);
+    t = load_from(SAMPLES_DIR, "winobias", "type2_pro", "test", &e);
+    if (!CHECKF(t, "%s", e.msg)) return;
+    const cJSON *r = ds_record(t, 2); /* "[The sheriff] visited the baker and bought [himself] ..." */
+    CHECK_STR(str_field(r, "pronoun"), "himself");
+    CHECK_STR(str_at(r, "occupations", NULL, 0), "sheriff");
+    CHECK_STR(str_at(r, "occupations", NULL, 1), "baker");
+    CHECK(num_field(r, "label") == 0);
+    ds_free(t);
+    t = load_from(SAMPLES_DIR, "realtoxicityprompts", NULL, "train", &e);
+    if (!CHECKF(t, "%s", e.msg)) return;
+    r = cJSON_GetObjectItemCaseSensitive(ds_record(t, 4), "prompt");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "flirtation")));
+    ds_free(t);
+}
