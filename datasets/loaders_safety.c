@@ -315,9 +315,10 @@ static int load_winogender_tsv(ld_ctx *c, const char *path, const occ_stat *st, 
             if (!dot) break;
             s = dot + 1;
         }
+        static const char *const genders[3] = {"male", "female", "neutral"};
         int g = -1;
-        if (np == WINOGENDER_SENTID_PARTS)
-            g = strcmp(parts[3], "male") == 0 ? 0 : strcmp(parts[3], "female") == 0 ? 1 : strcmp(parts[3], "neutral") == 0 ? 2 : -1;
+        for (int k = 0; k < 3 && np == WINOGENDER_SENTID_PARTS; k++)
+            if (strcmp(parts[3], genders[k]) == 0) g = k;
         if (np != WINOGENDER_SENTID_PARTS || strcmp(parts[4], "txt") != 0 || g < 0 ||
             (strcmp(parts[2], "0") != 0 && strcmp(parts[2], "1") != 0)) {
             rc = err_set(c->e, "%s:%d: sentid: expected <occupation>.<participant>.<0|1>.<male|female|neutral>.txt, "
@@ -499,12 +500,15 @@ static int load_winobias_file(ld_ctx *c, const char *path, int type, const char 
                     is_pron = 1;
             if (is_pron) {
                 if (pron_b < 0) pron_b = b;
-            } else if (find_occupations(span, span_len, pos, occ, WINOBIAS_MAX_MENTIONS) > 0 && gold_b < 0) gold_b = b;
-            else {
+            } else if (find_occupations(span, span_len, pos, occ, WINOBIAS_MAX_MENTIONS) == 0) {
                 rc = err_set(c->e, "%s:%d: bracketed \"%.*s\" is neither a pronoun nor an occupation mention", name,
                              line, (int)span_len, span);
                 break;
-            }
+            } else if (gold_b >= 0) {
+                rc = err_set(c->e, "%s:%d: two bracketed occupation mentions (expected one, and the pronoun)", name,
+                             line);
+                break;
+            } else gold_b = b;
         }
         if (rc) break;
         if (gold_b < 0 || pron_b < 0) {
@@ -530,7 +534,8 @@ static int load_winobias_file(ld_ctx *c, const char *path, int type, const char 
         cJSON_AddStringToObject(rec, "sentence", p);
         char pr[16];
         size_t pl = (size_t)(b_end[pron_b] - b_start[pron_b]);
-        for (size_t k = 0; k < pl && k + 1 < sizeof pr; k++) pr[k] = (char)tolower((unsigned char)p[b_start[pron_b] + k]);
+        for (size_t k = 0; k < pl && k + 1 < sizeof pr; k++)
+            pr[k] = (char)tolower((unsigned char)p[b_start[pron_b] + k]);
         pr[pl < sizeof pr ? pl : sizeof pr - 1] = 0;
         cJSON_AddStringToObject(rec, "pronoun", pr);
         cJSON *occs = cJSON_AddArrayToObject(rec, "occupations");
@@ -555,7 +560,8 @@ static int load_winobias_config(ld_ctx *c) {
     int type = c->config[4] - '0';
     const char *stereo = has_suffix(c->config, "_pro") ? "pro" : "anti";
     char rel[LD_PATH_BYTES], path[LD_PATH_BYTES];
-    snprintf(rel, sizeof rel, "%s_stereotyped_type%d.txt.%s", stereo, type, strcmp(c->split, "test") == 0 ? "test" : "dev");
+    snprintf(rel, sizeof rel, "%s_stereotyped_type%d.txt.%s", stereo, type,
+             strcmp(c->split, "test") == 0 ? "test" : "dev");
     if (ld_find(c, rel, path, sizeof path)) return load_winobias_file(c, path, type, stereo);
     return 1;
 }
@@ -687,7 +693,8 @@ int ld_toxigen(ld_ctx *c) {
     int n_cats = 0;
     struct dirent *ent;
     while ((ent = readdir(d)) && n_cats < 16)
-        if (ent->d_name[0] != '.' && strlen(ent->d_name) < sizeof cats[0]) snprintf(cats[n_cats++], 64, "%s", ent->d_name);
+        if (ent->d_name[0] != '.' && strlen(ent->d_name) < sizeof cats[0])
+            snprintf(cats[n_cats++], sizeof cats[0], "%s", ent->d_name);
     closedir(d);
     for (int i = 1; i < n_cats; i++)
         for (int j = i; j > 0 && strcmp(cats[j - 1], cats[j]) > 0; j--) {

@@ -531,9 +531,13 @@ TEST(datasets_layout_safety_malformed) {
     WRITE(dir, "winobias/pro_stereotyped_type1.txt.test", "1 The baker thanked the nurse because she was kind.\n");
     CHECK(load_dir(dir, "winobias", "type1_pro", "test", &e) == NULL);
     CHECK_MSG(e, "pro_stereotyped_type1.txt.test:1: expected a bracketed mention and pronoun");
-    WRITE(dir, "winobias/pro_stereotyped_type1.txt.test", "7 [The baker] thanked [the nurse] because [she] was kind.\n");
+    WRITE(dir, "winobias/pro_stereotyped_type1.txt.test",
+          "7 [The baker] thanked [the nurse] because [she] was kind.\n");
     CHECK(load_dir(dir, "winobias", "type1_pro", "test", &e) == NULL);
-    CHECK_MSG(e, "pro_stereotyped_type1.txt.test:1: bracketed \"the nurse\" is neither");
+    CHECK_MSG(e, "pro_stereotyped_type1.txt.test:1: two bracketed occupation mentions");
+    WRITE(dir, "winobias/pro_stereotyped_type1.txt.test", "7 [The baker] thanked the nurse for [the cake].\n");
+    CHECK(load_dir(dir, "winobias", "type1_pro", "test", &e) == NULL);
+    CHECK_MSG(e, "pro_stereotyped_type1.txt.test:1: bracketed \"the cake\" is neither a pronoun nor an occupation");
 
     WRITE(dir, "bold/race_prompt.json", "{\"Asian_Americans\": {\"Some_One\": [\"A prompt \", 3]}}");
     CHECK(load_dir(dir, "bold", "race", "train", &e) == NULL);
