@@ -520,6 +520,9 @@ TEST(datasets_layout_safety_malformed) {
 
     WRITE(dir, "winogender/occupations-stats.tsv", "occupation\tbergsma_pct_female\tbls_pct_female\tbls_year\n"
                                                    "baker\t50.0\t60.5\t2015\n");
+    WRITE(dir, "winogender/all_sentences.tsv", "sentid\tsentence\nbaker.customer.1.male.txt\tThe baker\tsaid he would.\n");
+    CHECK(load_dir(dir, "winogender", NULL, "test", &e) == NULL);
+    CHECK_MSG(e, "winogender/all_sentences.tsv:2: expected 2 fields (sentid, sentence), got 3");
     WRITE(dir, "winogender/all_sentences.tsv", "sentid\tsentence\nbaker.customer.1.male\tThe baker said he would.\n");
     CHECK(load_dir(dir, "winogender", NULL, "test", &e) == NULL);
     CHECK_MSG(e, "all_sentences.tsv:2: sentid: expected <occupation>.<participant>.<0|1>.<male|female|neutral>.txt");
