@@ -7,6 +7,7 @@ int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
 int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
 int cmd_results(cli_ctx *ctx, int argc, char **argv);
+int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
@@ -19,5 +20,7 @@ const cmd_entry cmd_table[] = {
     {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
     {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
      "griffin results --db results.db --run 3"},
+    {"fetch", cmd_fetch, "list the dataset registry; download and verify a dataset into the cache",
+     "griffin fetch dataset gsm8k --split test"},
     {0, 0, 0, 0},
 };
