@@ -5,6 +5,9 @@ int cmd_logits(cli_ctx *ctx, int argc, char **argv);
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
+int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
+int cmd_results(cli_ctx *ctx, int argc, char **argv);
+int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
@@ -17,5 +20,10 @@ const cmd_entry cmd_table[] = {
     {"toxicity", cmd_toxicity, "train the offline toxicity scorer; score texts (offline or Perspective API)",
      "griffin toxicity score --text 'have a nice day'"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
+    {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
+    {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
+     "griffin results --db results.db --run 3"},
+    {"fetch", cmd_fetch, "list the dataset registry; download and verify a dataset into the cache",
+     "griffin fetch dataset gsm8k --split test"},
     {0, 0, 0, 0},
 };
