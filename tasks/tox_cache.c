@@ -86,7 +86,8 @@ static void grow(tox_memcache *m) {
     m->n_buckets = nb;
 }
 
-static int mc_get(void *ctx, const char *scorer_id, const char *sha, char **json, errbuf *e) {
+static int mc_get(void *ctx, const char *scorer_id, const char *text, const char *sha, char **json, errbuf *e) {
+    (void)text;
     tox_memcache *m = ctx;
     m->n_gets++;
     *json = NULL;
@@ -100,7 +101,9 @@ static int mc_get(void *ctx, const char *scorer_id, const char *sha, char **json
     return 1;
 }
 
-static int mc_put(void *ctx, const char *scorer_id, const char *sha, const char *json, errbuf *e) {
+static int mc_put(void *ctx, const char *scorer_id, const char *text, const char *sha, const char *json,
+                  errbuf *e) {
+    (void)text;
     tox_memcache *m = ctx;
     m->n_puts++;
     char *key = make_key(scorer_id, sha);

@@ -13,11 +13,15 @@
 
 typedef struct tox_cache {
     void *ctx; /* handed back to get and put */
+    /* Both get the text and its SHA-256 (64 lowercase hex digits); a cache
+     * keys on the pair (scorer_id, text_sha256) and may ignore the text (the
+     * store's store_tox_get/put take the text and hash it themselves). */
     /* Returns 1 and a heap JSON string in *json (caller frees) on a hit, 0 on
      * a miss, -1 with e filled when the cache itself failed. */
-    int (*get)(void *ctx, const char *scorer_id, const char *text_sha256, char **json, errbuf *e);
-    /* Stores (replaces) the value; 0, or -1 with e filled. */
-    int (*put)(void *ctx, const char *scorer_id, const char *text_sha256, const char *json, errbuf *e);
+    int (*get)(void *ctx, const char *scorer_id, const char *text, const char *text_sha256, char **json, errbuf *e);
+    /* Stores the value; 0, or -1 with e filled. */
+    int (*put)(void *ctx, const char *scorer_id, const char *text, const char *text_sha256, const char *json,
+               errbuf *e);
 } tox_cache;
 
 typedef struct tox_memcache tox_memcache;

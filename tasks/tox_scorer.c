@@ -108,14 +108,14 @@ done:
 }
 
 /* Writes the OK results among idx[0..k) to the cache. */
-static int cache_put_batch(tox_scorer *s, tox_cache *c, char (*sha)[65], const int *idx, int k, const tox_result *out,
-                           errbuf *e) {
+static int cache_put_batch(tox_scorer *s, tox_cache *c, const char *const *texts, char (*sha)[65], const int *idx,
+                           int k, const tox_result *out, errbuf *e) {
     for (int j = 0; j < k; j++) {
         const tox_result *r = &out[idx[j]];
         if (r->status != TOX_OK) continue;
         char *json = tox_result_to_json(r);
         if (!json) return err_set(e, "%s: out of memory writing the cache", s->id);
-        int rc = c->put(c->ctx, s->id, sha[idx[j]], json, e);
+        int rc = c->put(c->ctx, s->id, texts[idx[j]], sha[idx[j]], json, e);
         free(json);
         if (rc != 0) return err_prefix(e, "%s: toxicity cache", s->id);
     }
@@ -146,7 +146,7 @@ int tox_score_cached(tox_scorer *s, const char *const *texts, int n, const tox_s
     for (int i = 0; i < n; i++) {
         sha256_hex(texts[i], strlen(texts[i]), sha[i]);
         char *json = NULL;
-        int hit = c ? c->get(c->ctx, s->id, sha[i], &json, e) : 0;
+        int hit = c ? c->get(c->ctx, s->id, texts[i], sha[i], &json, e) : 0;
         if (hit < 0) {
             rc = err_prefix(e, "%s: toxicity cache", s->id);
             goto done;
@@ -173,7 +173,7 @@ int tox_score_cached(tox_scorer *s, const char *const *texts, int n, const tox_s
             out[todo[start + j]] = tmp[j];
             if (tmp[j].status == TOX_OK) st.n_scored++;
         }
-        if (c && cache_put_batch(s, c, sha, todo + start, k, out, e) != 0) {
+        if (c && cache_put_batch(s, c, texts, sha, todo + start, k, out, e) != 0) {
             rc = -1;
             goto done;
         }

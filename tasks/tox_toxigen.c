@@ -21,8 +21,10 @@ int tox_toxigen_split(const char *line, size_t n, tox_span *spans, int cap) {
     int count = 0;
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
-        int at_sep = i + 1 < n && line[i] == '\\' && line[i + 1] == 'n';
-        if (i < n && !at_sep) continue;
+        /* a literal backslash-n (the files), or a real newline (the datasets
+         * layer's records, which turn the former into the latter) */
+        int sep_len = i + 1 < n && line[i] == '\\' && line[i + 1] == 'n' ? 2 : i < n && line[i] == '\n' ? 1 : 0;
+        if (i < n && !sep_len) continue;
         size_t a = start, b = i;
         while (a < b && is_space(line[a])) a++;
         if (a < b && line[a] == '-') a++;
@@ -32,8 +34,8 @@ int tox_toxigen_split(const char *line, size_t n, tox_span *spans, int cap) {
             if (count < cap) spans[count] = (tox_span){a, b - a};
             count++;
         }
-        start = i + 2;
-        if (at_sep) i++;
+        start = i + (size_t)sep_len;
+        if (sep_len == 2) i++;
     }
     return count;
 }

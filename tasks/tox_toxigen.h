@@ -40,9 +40,10 @@ typedef struct tox_span {
     size_t off, len;
 } tox_span;
 
-/* Splits one line (n bytes, no newline) into sentences at each literal
- * "\n" (backslash, n), trims spaces and a leading "-" from each and drops
- * the empty ones. Writes at most cap spans; returns the count found. */
+/* Splits one prompt (n bytes) into sentences at each literal "\n"
+ * (backslash, n, as in the files) or real newline (as in ds_load's
+ * records), trims spaces and a leading "-" from each and drops the empty
+ * ones. Writes at most cap spans; returns the count found. */
 int tox_toxigen_split(const char *line, size_t n, tox_span *spans, int cap);
 
 /* Reads every hate_*.txt and neutral_*.txt below dir (the toxigen folder,

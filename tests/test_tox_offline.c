@@ -153,6 +153,7 @@ TEST(tox_toxigen_split_by_hand) {
     check_split("a plain sentence, one per line", 1, c);
     check_split("", 0, NULL);
     check_split("-\\n-", 0, NULL);
+    check_split("- asians are x\n- all y do z\n-", 2, a); /* real newlines, as ds_load gives them */
     const char *d[] = {"back\\slash kept"};
     check_split("- back\\slash kept", 1, d);
 }

@@ -98,9 +98,9 @@ TEST(tox_score_cached_batches_and_remembers) {
     /* the cache holds the value under (id, sha256(text)) */
     char sha[65], *json = NULL;
     sha256_hex("abcdefghij", 10, sha);
-    CHECK(c.get(c.ctx, "fake:v1", sha, &json, &e) == 1 && json && strstr(json, "\"toxicity\":0.1"));
+    CHECK(c.get(c.ctx, "fake:v1", "abcdefghij", sha, &json, &e) == 1 && json && strstr(json, "\"toxicity\":0.1"));
     free(json);
-    CHECK(c.get(c.ctx, "other:v1", sha, &json, &e) == 0 && !json);
+    CHECK(c.get(c.ctx, "other:v1", "abcdefghij", sha, &json, &e) == 0 && !json);
     /* re-run: only the missing one is scored again */
     f.n_texts = f.n_calls = 0;
     CHECKF(tox_score_cached(&s, texts, 5, &o, r, &st, &e) == 0, "%s", e.msg);
@@ -113,16 +113,18 @@ TEST(tox_score_cached_batches_and_remembers) {
     tox_memcache_free(mc);
 }
 
-static int broken_get(void *ctx, const char *id, const char *sha, char **json, errbuf *e) {
+static int broken_get(void *ctx, const char *id, const char *text, const char *sha, char **json, errbuf *e) {
     (void)ctx;
+    (void)text;
     (void)id;
     (void)sha;
     *json = NULL;
     return err_set(e, "results.db: database is locked");
 }
 
-static int garbage_get(void *ctx, const char *id, const char *sha, char **json, errbuf *e) {
+static int garbage_get(void *ctx, const char *id, const char *text, const char *sha, char **json, errbuf *e) {
     (void)ctx;
+    (void)text;
     (void)id;
     (void)sha;
     (void)e;
