@@ -45,12 +45,14 @@ static int stop_hit(const gen_req *r) {
 static int run_batch(model *m, const kctx *k, const tok *t, slot *s, int n, gen_stats *st, int *scratch,
                      errbuf *e) {
     const int V = model_cfg(m)->vocab_size, eos = tok_eos_id(t);
-    model_seq *q = calloc((size_t)n, sizeof *q);
+    if (n <= 0) return 0;
+    model_seq *q = calloc((size_t)(unsigned)n, sizeof *q);
     if (!q) return err_set(e, "generator: out of memory");
     int rc = 0, active = 0;
     for (int i = 0; i < n; i++) {
         gen_req *r = s[i].r;
-        r->tokens = malloc((size_t)(r->max_gen_toks > 0 ? r->max_gen_toks : 1) * sizeof(int32_t));
+        size_t cap = r->max_gen_toks > 0 ? (size_t)(unsigned)r->max_gen_toks : 1;
+        r->tokens = malloc(cap * sizeof(int32_t));
         r->text = calloc(1, 1);
         if (!r->tokens || !r->text) {
             rc = err_set(e, "generator: out of memory");
