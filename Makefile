@@ -6,6 +6,7 @@
 #   make bench   speed and memory benchmarks (never part of `make test`)
 #   make fuzz    libFuzzer targets for every parser (clang)
 #   make deps    install missing Debian packages (apt-get)
+#   make tokenizer  regenerate the corpus and assets/tokenizer.model (deterministic)
 #   make clean   remove build outputs
 #
 # PORTABLE=1 builds for any x86-64 (no -march=native); fast kernels are still
@@ -41,7 +42,7 @@ MAIN_OBJ  := $(BUILD)/harness/main.o
 NVCC      := $(shell command -v nvcc 2>/dev/null)
 CUDA_CU   := $(wildcard kernels/cuda/*.cu)
 
-.PHONY: all run test asan bench fuzz deps clean help check-deps
+.PHONY: all run test asan bench fuzz deps clean help check-deps tokenizer
 all: griffin $(BUILD)/run-tests
 
 help:
@@ -98,6 +99,12 @@ bench: check-deps all
 
 run: check-deps all
 	tools/run.sh
+
+# The default tokenizer: corpus from tools/corpus/gen_corpus.py, then spm_train
+# with Gemma's settings; two runs give the same bytes (docs/tokenizer.md).
+tokenizer: check-deps
+	tools/corpus/train_tokenizer.sh
+
 
 # Each fuzz target links only the sources it names in FUZZ_SRC_<target>.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/*.c))

@@ -40,13 +40,18 @@ static inline uint64_t rng_next(rng *r) {
 /* Uniform in [0, 1) with 53 random bits. */
 static inline double rng_uniform(rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 
-/* Two independent standard normals (Box-Muller). */
+/* Two independent standard normals (Marsaglia's polar method: no
+ * trigonometry, about 1.27 uniform pairs per call). */
 static inline void rng_normal2(rng *r, double *z0, double *z1) {
-    double u1 = 1.0 - rng_uniform(r); /* (0, 1]: log is finite */
-    double u2 = rng_uniform(r);
-    double rad = sqrt(-2.0 * log(u1));
-    *z0 = rad * cos(6.283185307179586 * u2);
-    *z1 = rad * sin(6.283185307179586 * u2);
+    double u, v, s;
+    do {
+        u = 2.0 * rng_uniform(r) - 1.0;
+        v = 2.0 * rng_uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    double f = sqrt(-2.0 * log(s) / s);
+    *z0 = u * f;
+    *z1 = v * f;
 }
 
 #endif

@@ -26,13 +26,21 @@ typedef struct table {
     int oom;
 } table;
 
+/* Display columns of a UTF-8 string: continuation bytes take no column
+ * ("±" and "↑" are one each). */
+static size_t display_width(const char *s) {
+    size_t w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
 static void table_init(table *t, int n_cols, const char *const *head, const int *right) {
     memset(t, 0, sizeof *t);
     t->n_cols = n_cols;
     for (int c = 0; c < n_cols; c++) {
         t->head[c] = head[c];
         t->right[c] = right[c];
-        t->width[c] = strlen(head[c]);
+        t->width[c] = display_width(head[c]);
     }
 }
 
@@ -54,24 +62,35 @@ static void table_row(table *t, const char *const *cells) {
         char *s = strdup(cells[c] ? cells[c] : "");
         if (!s) t->oom = 1;
         t->cells[t->n_rows * (size_t)t->n_cols + (size_t)c] = s;
-        size_t w = s ? strlen(s) : 0;
+        size_t w = s ? display_width(s) : 0;
         if (w > t->width[c]) t->width[c] = w;
     }
     t->n_rows++;
 }
 
-static void print_cell(const table *t, int c, const char *s) {
-    int w = (int)t->width[c];
-    if (c == t->n_cols - 1 && !t->right[c]) printf("%s", s); /* no trailing blanks */
-    else if (t->right[c]) printf("%*s", w, s);
-    else printf("%-*s", w, s);
-    printf(c == t->n_cols - 1 ? "\n" : "  ");
+static void put_cell(strbuf *line, const table *t, int c, const char *s) {
+    size_t pad = t->width[c] - display_width(s);
+    if (c) strbuf_puts(line, "  ");
+    if (t->right[c])
+        for (size_t i = 0; i < pad; i++) strbuf_putc(line, ' ');
+    strbuf_puts(line, s);
+    if (!t->right[c])
+        for (size_t i = 0; i < pad; i++) strbuf_putc(line, ' ');
 }
 
+/* Prints one line per row, without trailing blanks. */
 static void table_print(const table *t) {
-    for (int c = 0; c < t->n_cols; c++) print_cell(t, c, t->head[c]);
-    for (size_t r = 0; r < t->n_rows; r++)
-        for (int c = 0; c < t->n_cols; c++) print_cell(t, c, t->cells[r * (size_t)t->n_cols + (size_t)c]);
+    strbuf line;
+    strbuf_init(&line);
+    for (size_t r = 0; r <= t->n_rows; r++) {
+        strbuf_clear(&line);
+        for (int c = 0; c < t->n_cols; c++)
+            put_cell(&line, t, c, r == 0 ? t->head[c] : t->cells[(r - 1) * (size_t)t->n_cols + (size_t)c]);
+        size_t n = line.len;
+        while (n && strbuf_str(&line)[n - 1] == ' ') n--;
+        printf("%.*s\n", (int)n, strbuf_str(&line));
+    }
+    strbuf_deinit(&line);
 }
 
 static void table_deinit(table *t) {

@@ -5,7 +5,10 @@ int cmd_logits(cli_ctx *ctx, int argc, char **argv);
 int cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
+int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
 int cmd_results(cli_ctx *ctx, int argc, char **argv);
+int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
+int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 int cmd_bench(cli_ctx *ctx, int argc, char **argv);
 int cmd_report(cli_ctx *ctx, int argc, char **argv);
 
@@ -16,12 +19,17 @@ const cmd_entry cmd_table[] = {
      "griffin generate --model DIR --prompt 'Once upon a time' -n 32"},
     {"init-model", cmd_init_model, "write a random-weight checkpoint from a preset",
      "griffin init-model --preset small --dtype bf16 --out models/small"},
+    {"toxicity", cmd_toxicity, "train the offline toxicity scorer; score texts (offline or Perspective API)",
+     "griffin toxicity score --text 'have a nice day'"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
+    {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
     {"bench", cmd_bench, "prefill/decode throughput and memory against length, several models side by side",
      "griffin bench --model models/small --model models/gemma-small --gen-lens 128,2048,8192"},
     {"report", cmd_report, "HTML and Markdown report (tables, gnuplot plots) from a results store",
      "griffin report --db results.db --out out/report"},
     {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
      "griffin results --db results.db --run 3"},
+    {"fetch", cmd_fetch, "list the dataset registry; download and verify a dataset into the cache",
+     "griffin fetch dataset gsm8k --split test"},
     {0, 0, 0, 0},
 };

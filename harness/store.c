@@ -313,29 +313,39 @@ static int open_error(store *st, errbuf *e) {
     return err_set(e, "%s: cannot open the store: %s", st->path, msg);
 }
 
-/* Runs a pragma and checks the single value it returns, if expect is set. */
-static int pragma(store *st, const char *sql, const char *expect, errbuf *e) {
+/* Runs a pragma that sets something; its answer, if any, is ignored. */
+static int pragma(store *st, const char *sql, errbuf *e) {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        store_err(st, e, sql, "setting up the connection");
-        return -1;
-    }
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        store_err(st, e, sql, "setting up the connection");
-        sqlite3_finalize(s);
-        return -1;
-    }
-    if (expect) {
-        const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-        if (!got || strcmp(got, expect) != 0) {
-            err_set(e, "%s: %s returned '%s', expected '%s'", st->path, sql, got ? got : "(nothing)", expect);
-            sqlite3_finalize(s);
-            return -1;
-        }
-    }
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
     sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_err(st, e, sql, "setting up the connection");
     return 0;
+}
+
+/* Switches a file to WAL. The switch needs a moment of exclusive access,
+ * and SQLite answers "database is locked" at once rather than calling the
+ * busy handler when another process holds the file (two processes opening a
+ * new store together), so retry here for up to the busy timeout. */
+static int set_wal(store *st, int timeout_ms, errbuf *e) {
+    static const char sql[] = "PRAGMA journal_mode = WAL";
+    for (int waited_ms = 0;; waited_ms += 5) {
+        sqlite3_stmt *s = NULL;
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            const char *mode = (const char *)sqlite3_column_text(s, 0);
+            int ok = mode && strcmp(mode, "wal") == 0;
+            if (!ok) err_set(e, "%s: %s returned '%s', expected 'wal'", st->path, sql, mode ? mode : "(nothing)");
+            sqlite3_finalize(s);
+            return ok ? 0 : -1;
+        }
+        sqlite3_finalize(s);
+        int code = sqlite3_extended_errcode(st->db) & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited_ms >= timeout_ms)
+            return store_err(st, e, sql, "setting up the connection");
+        usleep(5000);
+    }
 }
 
 store *store_open(const char *path, const store_open_opts *opts, errbuf *e) {
@@ -378,7 +388,7 @@ store *store_open(const char *path, const store_open_opts *opts, errbuf *e) {
                 path, st->schema_version, STORE_SCHEMA_VERSION);
         goto fail;
     }
-    if (pragma(st, "PRAGMA foreign_keys = ON", NULL, e) != 0) goto fail;
+    if (pragma(st, "PRAGMA foreign_keys = ON", e) != 0) goto fail;
     if (o.read_only) {
         if (st->schema_version == 0) {
             err_set(e, "%s: empty file, not a griffin store", path);
@@ -395,8 +405,8 @@ store *store_open(const char *path, const store_open_opts *opts, errbuf *e) {
     /* WAL: readers never block the writer or each other. synchronous=FULL
      * makes each committed batch survive power loss, not only a killed
      * process; batches are large enough that the fsync does not matter. */
-    if (pragma(st, "PRAGMA journal_mode = WAL", "wal", e) != 0) goto fail;
-    if (pragma(st, "PRAGMA synchronous = FULL", NULL, e) != 0) goto fail;
+    if (set_wal(st, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : STORE_BUSY_TIMEOUT_MS, e) != 0) goto fail;
+    if (pragma(st, "PRAGMA synchronous = FULL", e) != 0) goto fail;
     if (migrate(st, target, e) != 0) goto fail;
     return st;
 fail:

@@ -691,3 +691,49 @@ TEST(store_reader_not_blocked_by_open_write) {
     store_close(r);
     store_close(w);
 }
+
+/* ---- several processes at once ------------------------------------------- */
+
+#define N_OPENERS 4
+
+TEST(store_concurrent_first_open_and_writes) {
+    /* Processes that find the same new file at the same moment: one
+     * migrates, the others wait and see it migrated; all can write. */
+    const char *path = tmp_path("race.db");
+    pid_t pids[N_OPENERS];
+    fflush(NULL);
+    for (int i = 0; i < N_OPENERS; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            errbuf e;
+            store *st = store_open(path, NULL, &e);
+            if (!st) {
+                fprintf(stderr, "child %d: %s\n", i, e.msg);
+                _exit(1);
+            }
+            store_run_info info = eval_info();
+            int64_t run;
+            int rc = store_run_begin(st, &info, &run, &e);
+            char ids[20][8];
+            store_result r[20];
+            for (int k = 0; k < 20 && rc == 0; k++) {
+                snprintf(ids[k], sizeof ids[k], "q%d", k);
+                r[k] = ll(ids[k], -k, 1);
+                rc = store_put_results(st, run, &r[k], 1, NULL, &e);
+            }
+            if (rc) fprintf(stderr, "child %d: %s\n", i, e.msg);
+            store_close(st);
+            _exit(rc ? 2 : 0);
+        }
+    }
+    int ok = 0;
+    for (int i = 0; i < N_OPENERS; i++) {
+        int status;
+        waitpid(pids[i], &status, 0);
+        ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    CHECK_EQ_INT(ok, N_OPENERS);
+    CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM schema_version"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM runs"), N_OPENERS);
+    CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM requests"), 20 * N_OPENERS);
+}
