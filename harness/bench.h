@@ -71,6 +71,10 @@ typedef struct bench_opts {
     int decode_steps;    /* decode steps per repetition at batch <= BENCH_STEPS_FULL_BATCH */
     int n_threads;       /* 0: one per online CPU */
     int use_ref;         /* scalar reference kernels */
+    int cpu_clock;       /* time by process CPU time instead of wall time: with one
+                          * thread, what an idle machine's wall clock would show, on
+                          * a machine shared with other work; with n threads it
+                          * counts n threads' time (spinning included) */
     int64_t mem_budget_bytes; /* 0: no max-throughput points */
     long max_batch;      /* upper bound on the max-throughput batch, >= 1 */
     uint64_t seed;       /* prompt token ids */

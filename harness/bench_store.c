@@ -34,6 +34,7 @@ char *bench_settings_json(const bench_opts *o) {
     cJSON_AddNumberToObject(root, "max_batch", (double)o->max_batch);
     cJSON_AddNumberToObject(root, "mem_budget_bytes", (double)o->mem_budget_bytes);
     cJSON_AddBoolToObject(root, "reference_kernels", o->use_ref != 0);
+    cJSON_AddStringToObject(root, "clock", o->cpu_clock ? "cpu" : "wall");
     cJSON_AddNumberToObject(root, "seed", (double)o->seed);
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -110,7 +110,7 @@ static int bench_roofline_probe(cli_ctx *ctx, store_machine *mach, errbuf *e) {
 int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     cli_list models = {0}, labels = {0};
     const char *prompt_text = BENCH_DEFAULT_LENS, *gen_text = BENCH_DEFAULT_LENS, *batch_text = "1,8";
-    const char *budget_text = "4G", *db_path = "results.db";
+    const char *budget_text = "4G", *db_path = "results.db", *clock_text = "wall";
     long reps = 5, warmup = 1, steps = 16, threads = 0, max_batch = 256, seed = 1;
     int use_ref = 0, csv = 0, json = 0, no_db = 0;
     const cli_opt opts[] = {
@@ -130,6 +130,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         {"--threads", CLI_INT, &threads, "N", "threads (0: one per CPU)", 0, 1024, 0},
         {"--seed", CLI_INT, &seed, "N", "seed of the random prompt tokens", 0, 9e18, 0},
         {"--reference", CLI_FLAG, &use_ref, NULL, "time the scalar reference kernels", 1, 0, 0},
+        {"--clock", CLI_STR, &clock_text, "wall|cpu", "time repetitions by wall time, or by the process's CPU time "
+                                                      "(steadier on a shared machine; use with --threads 1)", 1, 0, 0},
         {"--db", CLI_STR, &db_path, "FILE", "results store the run is written to", 1, 0, 0},
         {"--no-db", CLI_FLAG, &no_db, NULL, "do not write a store", 1, 0, 0},
         {"--csv", CLI_FLAG, &csv, NULL, "print CSV on stdout instead of a table", 1, 0, 0},
@@ -194,6 +196,13 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     o.max_batch = max_batch;
     o.n_threads = (int)threads;
     o.use_ref = use_ref;
+    if (strcmp(clock_text, "cpu") == 0) o.cpu_clock = 1;
+    else if (strcmp(clock_text, "wall") != 0)
+        return cli_usage_error("bench", "--clock: expected wall or cpu, got '%s'", clock_text);
+    if (o.cpu_clock && threads != 1)
+        fprintf(stderr, "griffin bench: warning: --clock cpu with %s threads counts every thread's time (spinning "
+                        "included); tokens/s then means per CPU-second, not per second\n",
+                threads == 0 ? "all" : "several");
     o.seed = (uint64_t)seed;
     o.progress = progress_line;
     o.progress_arg = "griffin bench:";

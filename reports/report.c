@@ -506,7 +506,7 @@ static void section_memory(ctx *c) {
             push_xy(sb, exp, (double)lens[li], expected_bytes(p) / MIB);
         }
     }
-    plot_spec pr = {"Peak resident memory, one sequence decoding", "sequence length (tokens)", "MiB", 1, 0, 1, sb->s, sb->n};
+    plot_spec pr = {"Peak resident memory, one sequence decoding", "sequence length (tokens)", "MiB", 1, 0, 0, sb->s, sb->n};
     add_plot(c, &pr, "peak_rss", "Measured peak resident memory (solid) against weights + analytic state (dashed)");
     free(sb);
     int n_cols = 1 + 4 * c->n_models;
@@ -754,6 +754,13 @@ static void section_method(ctx *c) {
                             "tokens). %d thread(s), %s kernels, %s weights.",
                     cJSON_IsNumber(warm) ? warm->valuedouble : NAN, cJSON_IsNumber(reps) ? reps->valuedouble : NAN,
                     cJSON_IsNumber(steps) ? steps->valuedouble : NAN, p0->n_threads, p0->backend, p0->dtype);
+    const cJSON *clk = cJSON_GetObjectItemCaseSensitive(s, "clock");
+    if (cJSON_IsString(clk) && strcmp(clk->valuestring, "cpu") == 0)
+        report_doc_para(c->doc, "Repetitions were timed by the measuring process's CPU time (--clock cpu), which "
+                                "leaves out time other processes took from it on a shared machine; with one thread it "
+                                "is what an idle machine's wall clock would show.");
+    else
+        report_doc_para(c->doc, "Repetitions were timed by wall-clock time.");
     report_doc_para(c->doc, "Each (model, length) ran in its own process, and each timed point in a process forked "
                             "from it once it held the state at that length, so a point's peak resident memory (the "
                             "kernel's VmHWM, reset before the timed steps) holds only the weights, that point's "

@@ -343,6 +343,7 @@ TEST(bench_cli_rejects_bad_values) {
         "--prompt-lens 0",   "--gen-lens 8,,16",   "--batches a",       "--batches 0",
         "--csv --json",      "--threads -1",       "--max-batch 0",     "--warmup -1",
         "--label a --label b", "--prompt-lens none --gen-lens none", "--mem-budget 100000T", "--frobnicate",
+        "--clock sundial",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[2048];
