@@ -30,6 +30,7 @@ const char *bench_kind_name(bench_kind k) {
 void bench_opts_default(bench_opts *o) {
     memset(o, 0, sizeof *o);
     o->reps = 5;
+    o->rounds = 1;
     o->warmup = 1;
     o->decode_steps = 16;
     o->max_batch = 256;
@@ -93,6 +94,38 @@ int bench_results_add(bench_results *r, const bench_point *p, errbuf *e) {
     }
     r->points[r->n++] = *p;
     return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void bench_point_stats(bench_point *p) {
+    int n = p->n_times;
+    if (n <= 0) return;
+    double s[BENCH_MAX_TIMES];
+    memcpy(s, p->times_s, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    p->min_s = s[0];
+    p->max_s = s[n - 1];
+    p->median_s = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    p->tok_per_s = p->median_s > 0 ? p->tokens_per_rep / p->median_s : NAN;
+    p->reps = n;
+}
+
+int bench_results_merge(bench_results *r, const bench_point *p, errbuf *e) {
+    for (int i = 0; i < r->n; i++) {
+        bench_point *q = &r->points[i];
+        if (q->model_idx != p->model_idx || q->kind != p->kind || q->prompt_len != p->prompt_len ||
+            q->gen_len != p->gen_len || q->batch != p->batch)
+            continue;
+        for (int k = 0; k < p->n_times && q->n_times < BENCH_MAX_TIMES; k++) q->times_s[q->n_times++] = p->times_s[k];
+        bench_point_stats(q);
+        if (p->peak_rss_bytes > q->peak_rss_bytes) q->peak_rss_bytes = p->peak_rss_bytes;
+        return 0;
+    }
+    return bench_results_add(r, p, e);
 }
 
 int bench_parse_bytes(const char *text, int64_t *bytes, errbuf *e) {
@@ -161,6 +194,9 @@ static int check_opts(const bench_opts *o, errbuf *e) {
     for (int i = 0; i < o->n_batches; i++)
         if (o->batches[i] < 1) return err_set(e, "batch %ld: must be at least 1", o->batches[i]);
     if (o->reps < 1) return err_set(e, "reps %d: must be at least 1", o->reps);
+    if (o->rounds < 1) return err_set(e, "rounds %d: must be at least 1", o->rounds);
+    if ((long)o->reps * o->rounds > BENCH_MAX_TIMES)
+        return err_set(e, "%d reps x %d rounds: at most %d repetitions per point", o->reps, o->rounds, BENCH_MAX_TIMES);
     if (o->warmup < 0) return err_set(e, "warmup %d: must be 0 or more", o->warmup);
     if (o->decode_steps < 1) return err_set(e, "decode steps %d: must be at least 1", o->decode_steps);
     if (o->max_batch < 1) return err_set(e, "max batch %ld: must be at least 1", o->max_batch);
@@ -195,7 +231,7 @@ static int drain(int fd, bench_results *r, char *first_error, size_t cap, errbuf
             got += (size_t)n;
         }
         if (m.type == BENCH_MSG_POINT) {
-            if (bench_results_add(r, &m.point, e) != 0) return -1;
+            if (bench_results_merge(r, &m.point, e) != 0) return -1;
         } else if (m.type == BENCH_MSG_ERROR) {
             if (!first_error[0]) snprintf(first_error, cap, "%s", m.error);
         } else {
@@ -259,14 +295,18 @@ int bench_run(const bench_opts *o, bench_results *r, errbuf *e) {
     for (int i = 0; i < o->n_prompt_lens; i++) all[n_all++] = o->prompt_lens[i];
     for (int i = 0; i < o->n_gen_lens; i++) all[n_all++] = o->gen_lens[i];
     int n_lens = bench_sorted_unique(all, n_all, lens);
-    for (int mi = 0; mi < o->n_models; mi++) {
-        char label[BENCH_LABEL_BYTES];
-        if (o->models[mi].label) snprintf(label, sizeof label, "%s", o->models[mi].label);
-        else bench_default_label(o->models[mi].dir, label, sizeof label);
-        for (int li = 0; li < n_lens; li++) {
-            progress(o, "%s: length %ld (%d of %d)", label, lens[li], li + 1, n_lens);
-            if (run_child(o, mi, label, lens[li], r, e) != 0) return -1;
+    for (int round = 1; round <= o->rounds; round++)
+        for (int mi = 0; mi < o->n_models; mi++) {
+            char label[BENCH_LABEL_BYTES];
+            if (o->models[mi].label) snprintf(label, sizeof label, "%s", o->models[mi].label);
+            else bench_default_label(o->models[mi].dir, label, sizeof label);
+            for (int li = 0; li < n_lens; li++) {
+                if (o->rounds > 1)
+                    progress(o, "round %d of %d: %s: length %ld (%d of %d)", round, o->rounds, label, lens[li], li + 1,
+                             n_lens);
+                else progress(o, "%s: length %ld (%d of %d)", label, lens[li], li + 1, n_lens);
+                if (run_child(o, mi, label, lens[li], r, e) != 0) return -1;
+            }
         }
-    }
     return 0;
 }

@@ -66,7 +66,10 @@ typedef struct bench_opts {
     int n_gen_lens;
     long batches[BENCH_MAX_BATCHES];  /* decode batch sizes */
     int n_batches;
-    int reps;            /* timed repetitions per point, >= 1 */
+    int reps;            /* timed repetitions per point and round, >= 1 */
+    int rounds;          /* passes over the whole sweep, >= 1; a point's repetitions from
+                          * every round are pooled, so a drift in the machine's load
+                          * over the run spreads over all lengths alike */
     int warmup;          /* untimed runs before them, >= 0 (decode: at least one step runs) */
     int decode_steps;    /* decode steps per repetition at batch <= BENCH_STEPS_FULL_BATCH */
     int n_threads;       /* 0: one per online CPU */
@@ -82,8 +85,8 @@ typedef struct bench_opts {
     void *progress_arg;
 } bench_opts;
 
-/* Fills the defaults: reps 5, warmup 1, decode_steps 16, max_batch 256,
- * batches {1, 8}, seed 1; no models, no lengths, no budget. */
+/* Fills the defaults: reps 5, rounds 1, warmup 1, decode_steps 16,
+ * max_batch 256, batches {1, 8}, seed 1; no models, no lengths, no budget. */
 void bench_opts_default(bench_opts *o);
 
 /* Larger batches run fewer steps per repetition (decode_steps *
@@ -92,6 +95,9 @@ void bench_opts_default(bench_opts *o);
 #define BENCH_STEPS_FULL_BATCH 8
 #define BENCH_MIN_STEPS 2
 int bench_decode_steps(const bench_opts *o, long batch);
+
+/* Repetition times a point keeps (reps x rounds at most). */
+#define BENCH_MAX_TIMES 64
 
 /* One measured point. Plain data (no pointers), so it can cross a pipe. */
 typedef struct bench_point {
@@ -113,6 +119,9 @@ typedef struct bench_point {
     int64_t peak_rss_bytes;           /* measured; -1 when it could not be read */
     int64_t mem_budget_bytes;         /* max_throughput only; else -1 */
     int n_threads;
+    double tokens_per_rep;            /* tokens one repetition processes */
+    int n_times;                      /* = reps for timed points */
+    double times_s[BENCH_MAX_TIMES];  /* each repetition's time */
 } bench_point;
 
 /* NULL when the point can be trusted, else a short reason ("2 reps (< 3)",
@@ -137,6 +146,12 @@ typedef struct bench_results {
 void bench_results_init(bench_results *r);
 void bench_results_deinit(bench_results *r);
 int bench_results_add(bench_results *r, const bench_point *p, errbuf *e);
+/* Adds p, or pools it into the point with the same model, kind, lengths and
+ * batch (another round): repetition times appended, median, min, max and
+ * tokens/s recomputed, the larger peak resident memory kept. */
+int bench_results_merge(bench_results *r, const bench_point *p, errbuf *e);
+/* Sets median, min, max, reps and tok_per_s from p->times_s[0..n_times). */
+void bench_point_stats(bench_point *p);
 
 /* Runs the sweep, appending points to r in order: per model, per length,
  * prefill, then memory, then decode per batch, then max throughput. Checks

@@ -106,26 +106,12 @@ static int send_point(const child *c, const bench_point *p) {
     return bench_msg_send(c->fd, &msg);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Median, min and max of the repetition times, into p. */
+/* Keeps the repetition times and sets median, min, max and tokens/s. */
 static void set_times(bench_point *p, const double *t_s, int n, double tokens_per_rep) {
-    double *s = malloc((size_t)n * sizeof *s);
-    if (!s) {
-        p->median_s = p->min_s = p->max_s = p->tok_per_s = NAN;
-        return;
-    }
-    memcpy(s, t_s, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    p->min_s = s[0];
-    p->max_s = s[n - 1];
-    p->median_s = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    p->tok_per_s = p->median_s > 0 ? tokens_per_rep / p->median_s : NAN;
-    p->reps = n;
-    free(s);
+    p->tokens_per_rep = tokens_per_rep;
+    p->n_times = n < BENCH_MAX_TIMES ? n : BENCH_MAX_TIMES;
+    memcpy(p->times_s, t_s, (size_t)p->n_times * sizeof *t_s);
+    bench_point_stats(p);
 }
 
 static void fill_tokens(int32_t *t, long n, int vocab, uint64_t seed) {
@@ -293,6 +279,8 @@ static int decode_point(child *c, const decode_job *j) {
         mp.batch = 1;
         mp.reps = 0;
         mp.steps = 0;
+        mp.n_times = 0;
+        mp.tokens_per_rep = 0;
         mp.median_s = mp.min_s = mp.max_s = mp.tok_per_s = NAN;
         mp.mem_budget_bytes = -1;
         progress(c, "%s: memory at %ld tokens: state %.2f MiB, peak resident %.1f MiB", mp.label, c->len,

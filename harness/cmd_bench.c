@@ -111,7 +111,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     cli_list models = {0}, labels = {0};
     const char *prompt_text = BENCH_DEFAULT_LENS, *gen_text = BENCH_DEFAULT_LENS, *batch_text = "1,8";
     const char *budget_text = "4G", *db_path = "results.db", *clock_text = "wall";
-    long reps = 5, warmup = 1, steps = 16, threads = 0, max_batch = 256, seed = 1;
+    long reps = 5, rounds = 1, warmup = 1, steps = 16, threads = 0, max_batch = 256, seed = 1;
     int use_ref = 0, csv = 0, json = 0, no_db = 0;
     const cli_opt opts[] = {
         {"--model", CLI_LIST, &models, "DIR", "model directory; repeat to compare models in one run", 1, 0, 1},
@@ -121,7 +121,9 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         {"--gen-lens", CLI_STR, &gen_text, "LIST", "lengths at which decode, max throughput and memory are "
                                                    "measured, or 'none'", 1, 0, 0},
         {"--batches", CLI_STR, &batch_text, "LIST", "decode batch sizes (sequences in lockstep)", 1, 0, 0},
-        {"--reps", CLI_INT, &reps, "N", "timed repetitions per point (fewer than 3 are flagged)", 1, 1000, 0},
+        {"--reps", CLI_INT, &reps, "N", "timed repetitions per point (fewer than 3 are flagged)", 1, BENCH_MAX_TIMES, 0},
+        {"--rounds", CLI_INT, &rounds, "N", "passes over the whole sweep, repetitions pooled per point (spreads a "
+                                            "drifting machine load over all lengths)", 1, BENCH_MAX_TIMES, 0},
         {"--warmup", CLI_INT, &warmup, "N", "untimed repetitions before them", 0, 100, 0},
         {"--decode-steps", CLI_INT, &steps, "N", "decode steps per repetition (fewer for batches above 8)", 1, 1e6, 0},
         {"--mem-budget", CLI_STR, &budget_text, "SIZE", "memory for weights + states when finding the largest "
@@ -190,7 +192,11 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         return cli_usage_error("bench", "--mem-budget: %s is more than this machine's memory (%.1f GiB); the "
                                         "max-throughput point allocates it", budget_text, phys_bytes / 1073741824.0);
     o.mem_budget_bytes = budget;
+    if (reps * rounds > BENCH_MAX_TIMES)
+        return cli_usage_error("bench", "--reps %ld x --rounds %ld: at most %d repetitions per point", reps, rounds,
+                               BENCH_MAX_TIMES);
     o.reps = (int)reps;
+    o.rounds = (int)rounds;
     o.warmup = (int)warmup;
     o.decode_steps = (int)steps;
     o.max_batch = max_batch;

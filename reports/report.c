@@ -748,12 +748,18 @@ static void section_method(ctx *c) {
                 *warm = cJSON_GetObjectItemCaseSensitive(s, "warmup"),
                 *steps = cJSON_GetObjectItemCaseSensitive(s, "decode_steps");
     const report_point *p0 = &c->d.points[0];
-    report_doc_para(c->doc, "Every timed point ran %g warm-up repetition(s), then %g timed repetitions; tables show the "
+    report_doc_para(c->doc, "Every timed point ran %g warm-up repetition(s), then %g timed repetitions (per round); tables show the "
                             "median and the range from the slowest to the fastest repetition. A decode repetition is "
                             "%g steps (fewer for batches above 8, so each repetition processes a similar number of "
                             "tokens). %d thread(s), %s kernels, %s weights.",
                     cJSON_IsNumber(warm) ? warm->valuedouble : NAN, cJSON_IsNumber(reps) ? reps->valuedouble : NAN,
                     cJSON_IsNumber(steps) ? steps->valuedouble : NAN, p0->n_threads, p0->backend, p0->dtype);
+    const cJSON *rounds = cJSON_GetObjectItemCaseSensitive(s, "rounds");
+    if (cJSON_IsNumber(rounds) && rounds->valueint > 1)
+        report_doc_para(c->doc, "The whole sweep ran %d times (rounds) and each point pools its repetitions from every "
+                                "round, so a change in the machine's load during the run spreads over all lengths "
+                                "alike instead of tilting one curve.",
+                        rounds->valueint);
     const cJSON *clk = cJSON_GetObjectItemCaseSensitive(s, "clock");
     if (cJSON_IsString(clk) && strcmp(clk->valuestring, "cpu") == 0)
         report_doc_para(c->doc, "Repetitions were timed by the measuring process's CPU time (--clock cpu), which "

@@ -343,7 +343,7 @@ TEST(bench_cli_rejects_bad_values) {
         "--prompt-lens 0",   "--gen-lens 8,,16",   "--batches a",       "--batches 0",
         "--csv --json",      "--threads -1",       "--max-batch 0",     "--warmup -1",
         "--label a --label b", "--prompt-lens none --gen-lens none", "--mem-budget 100000T", "--frobnicate",
-        "--clock sundial",
+        "--clock sundial",   "--reps 40 --rounds 2", "--rounds 0",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[2048];
@@ -412,4 +412,59 @@ TEST(bench_cli_csv_and_store) {
     CHECK(store_machine_get(st, 1, &mach, &e) == 1);
     CHECK(mach.n_cores > 0 && mach.cpu_model[0]);
     store_close(st);
+}
+
+TEST(bench_rounds_pool_repetitions) {
+    bench_results r;
+    bench_results_init(&r);
+    errbuf e;
+    bench_point a = {.model_idx = 0, .kind = BENCH_DECODE, .prompt_len = 64, .gen_len = 64, .batch = 2,
+                     .tokens_per_rep = 12, .n_times = 3, .times_s = {1, 2, 3}, .peak_rss_bytes = 100};
+    bench_point_stats(&a);
+    bench_point b = a;
+    b.n_times = 2;
+    b.times_s[0] = 5;
+    b.times_s[1] = 4;
+    b.peak_rss_bytes = 120;
+    bench_point other = a;
+    other.batch = 1;
+    CHECK(bench_results_merge(&r, &a, &e) == 0);
+    CHECK(bench_results_merge(&r, &other, &e) == 0);
+    CHECK(bench_results_merge(&r, &b, &e) == 0);
+    if (CHECK(r.n == 2)) {
+        const bench_point *p = &r.points[0];
+        /* Times {1, 2, 3, 5, 4}: median 3, min 1, max 5; 12 tokens / 3 s. */
+        CHECK_EQ_INT(p->reps, 5);
+        CHECK_NEAR(p->median_s, 3, 0);
+        CHECK_NEAR(p->min_s, 1, 0);
+        CHECK_NEAR(p->max_s, 5, 0);
+        CHECK_NEAR(p->tok_per_s, 4, 1e-12);
+        CHECK_EQ_INT(p->peak_rss_bytes, 120);
+        CHECK_EQ_INT(r.points[1].reps, 3);
+    }
+    bench_results_deinit(&r);
+    /* Two rounds of a small sweep: the same points, twice the repetitions. */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/griffin", test_tmpdir());
+    if (write_tiny(dir, 0)) return;
+    bench_opts o;
+    bench_opts_default(&o);
+    o.n_models = 1;
+    o.models[0].dir = dir;
+    o.prompt_lens[0] = 8;
+    o.n_prompt_lens = 1;
+    o.gen_lens[0] = 32;
+    o.n_gen_lens = 1;
+    o.batches[0] = 1;
+    o.n_batches = 1;
+    o.reps = 3;
+    o.rounds = 2;
+    o.decode_steps = 2;
+    o.n_threads = 1;
+    bench_results_init(&r);
+    if (CHECKF(bench_run(&o, &r, &e) == 0, "%s", e.msg)) {
+        CHECK_EQ_INT(r.n, 3); /* prefill, memory, decode */
+        for (int i = 0; i < r.n; i++) CHECK_EQ_INT(r.points[i].reps, r.points[i].kind == BENCH_MEMORY ? 0 : 6);
+    }
+    bench_results_deinit(&r);
 }
