@@ -137,7 +137,6 @@ static void cell_num(char *c, double v, const char *fmt) {
 }
 
 void bench_format_table(strbuf *out, const bench_opts *o, const bench_results *r) {
-    (void)o;
     static const char *const head[T_COLS] = {"model", "kind", "length", "batch", "tok/s", "median ms (min-max)",
                                              "state/seq MiB", "peak RSS MiB", "peak/expected", "note"};
     static const int right[T_COLS] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 0};
