@@ -34,6 +34,7 @@ void bench_opts_default(bench_opts *o) {
     o->warmup = 1;
     o->decode_steps = 16;
     o->max_batch = 256;
+    o->interleave = 1;
     o->batches[0] = 1;
     o->batches[1] = 8;
     o->n_batches = 2;
@@ -215,70 +216,188 @@ static void progress(const bench_opts *o, const char *fmt, ...) {
     o->progress(o->progress_arg, line);
 }
 
-/* Reads whole messages until every writer has closed the pipe. */
-static int drain(int fd, bench_results *r, char *first_error, size_t cap, errbuf *e) {
+/* One child process: (model, length), its result and command pipes. */
+typedef struct child_proc {
+    pid_t pid;
+    int res_fd, cmd_fd; /* -1 once closed */
+    long len;
+    char label[BENCH_LABEL_BYTES];
+    char error[ERRBUF_BYTES]; /* the first error it sent */
+} child_proc;
+
+/* Reads one whole message: 1, or 0 at end of file, or -1 on error. */
+static int read_msg(int fd, bench_msg *m, errbuf *e) {
+    size_t got = 0;
+    while (got < sizeof *m) {
+        ssize_t n = read(fd, (char *)m + got, sizeof *m - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return err_errno(e, "reading bench results from a child process");
+        if (n == 0) {
+            if (got == 0) return 0;
+            return err_set(e, "a bench child process sent a truncated message (%zu of %zu bytes)", got, sizeof *m);
+        }
+        got += (size_t)n;
+    }
+    if (m->type != BENCH_MSG_POINT && m->type != BENCH_MSG_ERROR && m->type != BENCH_MSG_READY)
+        return err_set(e, "a bench child process sent an unknown message type %d", m->type);
+    return 1;
+}
+
+/* Handles messages until READY (until_ready), one POINT (!until_ready) or
+ * the end of the pipe. Returns 1 when that happened, 0 at end of file, -1
+ * on a read error. Points are pooled into r; errors kept in cp->error. */
+static int pump(child_proc *cp, bench_results *r, int until_ready, errbuf *e) {
     bench_msg m;
     for (;;) {
-        size_t got = 0;
-        while (got < sizeof m) {
-            ssize_t n = read(fd, (char *)&m + got, sizeof m - got);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return err_errno(e, "reading bench results from a child process");
-            if (n == 0) {
-                if (got == 0) return 0;
-                return err_set(e, "a bench child process sent a truncated message (%zu of %zu bytes)", got, sizeof m);
-            }
-            got += (size_t)n;
-        }
-        if (m.type == BENCH_MSG_POINT) {
-            if (bench_results_merge(r, &m.point, e) != 0) return -1;
-        } else if (m.type == BENCH_MSG_ERROR) {
-            if (!first_error[0]) snprintf(first_error, cap, "%s", m.error);
+        int got = read_msg(cp->res_fd, &m, e);
+        if (got <= 0) return got;
+        if (m.type == BENCH_MSG_ERROR) {
+            if (!cp->error[0]) snprintf(cp->error, sizeof cp->error, "%s", m.error);
+        } else if (m.type == BENCH_MSG_READY) {
+            if (until_ready) return 1;
         } else {
-            return err_set(e, "a bench child process sent an unknown message type %d", m.type);
+            if (bench_results_merge(r, &m.point, e) != 0) return -1;
+            if (!until_ready) return 1;
         }
     }
 }
 
-/* Forks the child for (model mi, length len) and collects what it sends. */
-static int run_child(const bench_opts *o, int mi, const char *label, long len, bench_results *r, errbuf *e) {
-    int fds[2];
-    if (pipe(fds) != 0) return err_errno(e, "creating a pipe for the bench child");
+/* Closes the child's command pipe (it then ends), reads what is left and
+ * reaps it. Returns 0, or -1 with the child's error or how it ended. */
+static int finish(child_proc *cp, bench_results *r, errbuf *e) {
+    if (cp->pid <= 0) return 0;
+    if (cp->cmd_fd >= 0) close(cp->cmd_fd);
+    cp->cmd_fd = -1;
+    errbuf re;
+    int rc = 0;
+    while ((rc = pump(cp, r, 0, &re)) == 1) {
+    }
+    close(cp->res_fd);
+    cp->res_fd = -1;
+    int status = 0;
+    pid_t pid = cp->pid;
+    cp->pid = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return err_errno(e, "waiting for the bench child of %s at length %ld", cp->label, cp->len);
+    if (rc < 0) return err_set(e, "%s", re.msg);
+    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+        r->interrupted = 1;
+        return err_set(e, "%s at length %ld: interrupted (signal %d)", cp->label, cp->len, WTERMSIG(status));
+    }
+    if (cp->error[0]) return err_set(e, "%s", cp->error);
+    if (WIFSIGNALED(status))
+        return err_set(e, "%s at length %ld: the bench process was killed by signal %d%s", cp->label, cp->len,
+                       WTERMSIG(status), WTERMSIG(status) == SIGKILL ? " (out of memory? try a smaller --mem-budget)" : "");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return err_set(e, "%s at length %ld: the bench process failed (exit status %d)", cp->label, cp->len,
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
+/* Forks the child for (model mi, length len) and reads until it is READY.
+ * others[0..n_others) are the live children: the new one closes its copies
+ * of their pipes, or they would never see their command pipe close. */
+static int spawn(const bench_opts *o, int mi, const char *label, long len, child_proc *others, int n_others,
+                 child_proc *cp, bench_results *r, errbuf *e) {
+    memset(cp, 0, sizeof *cp);
+    cp->res_fd = cp->cmd_fd = -1;
+    cp->len = len;
+    snprintf(cp->label, sizeof cp->label, "%s", label);
+    int res[2], cmd[2];
+    if (pipe(res) != 0) return err_errno(e, "creating a pipe for the bench child");
+    if (pipe(cmd) != 0) {
+        close(res[0]);
+        close(res[1]);
+        return err_errno(e, "creating a pipe for the bench child");
+    }
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
+        close(res[0]);
+        close(res[1]);
+        close(cmd[0]);
+        close(cmd[1]);
         return err_errno(e, "fork for %s at length %ld", label, len);
     }
     if (pid == 0) {
-        close(fds[0]);
-        int rc = bench_child_main(o, mi, len, fds[1]);
+        close(res[0]);
+        close(cmd[1]);
+        for (int i = 0; i < n_others; i++) {
+            if (others[i].res_fd >= 0) close(others[i].res_fd);
+            if (others[i].cmd_fd >= 0) close(others[i].cmd_fd);
+        }
+        int rc = bench_child_main(o, mi, len, res[1], cmd[0]);
         /* _exit, not exit: the child must not run the parent's atexit
          * handlers or flush its stdio buffers a second time. */
         _exit(rc);
     }
-    close(fds[1]);
-    char child_error[ERRBUF_BYTES] = "";
-    int rc = drain(fds[0], r, child_error, sizeof child_error, e);
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return err_errno(e, "waiting for the bench child of %s at length %ld", label, len);
+    close(res[1]);
+    close(cmd[0]);
+    cp->pid = pid;
+    cp->res_fd = res[0];
+    cp->cmd_fd = cmd[1];
+    int got = pump(cp, r, 1, e);
+    if (got == 1) return 0;
+    errbuf fe;
+    if (finish(cp, r, &fe) != 0) *e = fe; /* how it ended says more than the read */
+    else if (got == 0) err_set(e, "%s at length %ld: the bench process ended early", label, len);
+    return -1;
+}
+
+/* One repetition of every decode point of every length, in turn. */
+static int decode_round(const bench_opts *o, child_proc *cps, int n, bench_results *r, errbuf *e) {
+    for (int i = 0; i < n; i++) {
+        if (!bench_has_len(o->gen_lens, o->n_gen_lens, cps[i].len)) continue;
+        for (int bi = 0; bi < o->n_batches; bi++) {
+            bench_cmd cmd = {.batch = o->batches[bi]};
+            if (write(cps[i].cmd_fd, &cmd, sizeof cmd) != (ssize_t)sizeof cmd)
+                return err_errno(e, "%s at length %ld: sending a command", cps[i].label, cps[i].len);
+            int got = pump(&cps[i], r, 0, e);
+            if (got != 1 || cps[i].error[0]) {
+                if (got < 0) return -1;
+                errbuf fe;
+                if (finish(&cps[i], r, &fe) != 0) *e = fe;
+                else err_set(e, "%s at length %ld: the bench process ended early", cps[i].label, cps[i].len);
+                return -1;
+            }
+        }
     }
-    if (rc != 0) return -1;
-    if (child_error[0]) return err_set(e, "%s", child_error);
-    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
-        r->interrupted = 1;
-        return err_set(e, "%s at length %ld: interrupted (signal %d)", label, len, WTERMSIG(status));
-    }
-    if (WIFSIGNALED(status))
-        return err_set(e, "%s at length %ld: the bench process was killed by signal %d%s", label, len,
-                       WTERMSIG(status), WTERMSIG(status) == SIGKILL ? " (out of memory? try a smaller --mem-budget)" : "");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return err_set(e, "%s at length %ld: the bench process failed (exit status %d)", label, len,
-                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;
+}
+
+/* The sweep of one model in one round. */
+static int run_model(const bench_opts *o, int mi, int round, const long *lens, int n_lens, bench_results *r,
+                     errbuf *e) {
+    char label[BENCH_LABEL_BYTES];
+    if (o->models[mi].label) snprintf(label, sizeof label, "%s", o->models[mi].label);
+    else bench_default_label(o->models[mi].dir, label, sizeof label);
+    char where[64] = "";
+    if (o->rounds > 1) snprintf(where, sizeof where, "round %d of %d: ", round, o->rounds);
+    child_proc cps[2 * BENCH_MAX_LENS];
+    int n = 0, rc = 0;
+    for (int li = 0; li < n_lens && rc == 0; li++) {
+        progress(o, "%s%s: length %ld (%d of %d)", where, label, lens[li], li + 1, n_lens);
+        rc = spawn(o, mi, label, lens[li], cps, n, &cps[n], r, e);
+        if (rc == 0) n++;
+        /* Not interleaving: the child has measured everything; let it go so
+         * only one holds memory at a time. */
+        if (rc == 0 && !o->interleave) rc = finish(&cps[n - 1], r, e);
+    }
+    if (rc == 0 && o->interleave && o->n_gen_lens > 0) {
+        for (int rep = 1; rep <= o->reps && rc == 0; rep++) {
+            progress(o, "%s%s: decode repetition %d of %d, in turn at %d length%s", where, label, rep, o->reps,
+                     o->n_gen_lens, o->n_gen_lens == 1 ? "" : "s");
+            rc = decode_round(o, cps, n, r, e);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        errbuf fe;
+        if (finish(&cps[i], r, &fe) != 0 && rc == 0) {
+            *e = fe;
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 int bench_run(const bench_opts *o, bench_results *r, errbuf *e) {
@@ -296,17 +415,7 @@ int bench_run(const bench_opts *o, bench_results *r, errbuf *e) {
     for (int i = 0; i < o->n_gen_lens; i++) all[n_all++] = o->gen_lens[i];
     int n_lens = bench_sorted_unique(all, n_all, lens);
     for (int round = 1; round <= o->rounds; round++)
-        for (int mi = 0; mi < o->n_models; mi++) {
-            char label[BENCH_LABEL_BYTES];
-            if (o->models[mi].label) snprintf(label, sizeof label, "%s", o->models[mi].label);
-            else bench_default_label(o->models[mi].dir, label, sizeof label);
-            for (int li = 0; li < n_lens; li++) {
-                if (o->rounds > 1)
-                    progress(o, "round %d of %d: %s: length %ld (%d of %d)", round, o->rounds, label, lens[li], li + 1,
-                             n_lens);
-                else progress(o, "%s: length %ld (%d of %d)", label, lens[li], li + 1, n_lens);
-                if (run_child(o, mi, label, lens[li], r, e) != 0) return -1;
-            }
-        }
+        for (int mi = 0; mi < o->n_models; mi++)
+            if (run_model(o, mi, round, lens, n_lens, r, e) != 0) return -1;
     return 0;
 }

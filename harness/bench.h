@@ -18,7 +18,17 @@
  * so a point's peak resident memory (VmHWM, reset through
  * /proc/self/clear_refs) counts the weights it touches, its own states and
  * scratch, and nothing a previous point left behind. Only the parent sees
- * the results; the library prints nothing (progress goes to a callback). */
+ * the results; the library prints nothing (progress goes to a callback).
+ *
+ * Interleaving (the default). On a machine shared with other work the load
+ * drifts over minutes, and a sweep that times one length after another
+ * turns that drift into a slope. With interleave set, the children of one
+ * model all stay alive holding their states, and the parent asks them for
+ * decode repetitions in turn (rep 1 at every length and batch, then rep 2,
+ * ...), so a drift hits every length alike. Those decode points then carry
+ * no peak resident memory of their own (the child holds several batches);
+ * the memory points (one sequence, isolated) and max-throughput points
+ * (isolated) still do. */
 #ifndef GRIFFIN_HARNESS_BENCH_H
 #define GRIFFIN_HARNESS_BENCH_H
 
@@ -80,13 +90,16 @@ typedef struct bench_opts {
                           * counts n threads' time (spinning included) */
     int64_t mem_budget_bytes; /* 0: no max-throughput points */
     long max_batch;      /* upper bound on the max-throughput batch, >= 1 */
+    int interleave;      /* decode points: repetitions taken in turn across the lengths
+                          * (see below); 0: each point alone in its own process */
     uint64_t seed;       /* prompt token ids */
     bench_progress_fn progress;
     void *progress_arg;
 } bench_opts;
 
 /* Fills the defaults: reps 5, rounds 1, warmup 1, decode_steps 16,
- * max_batch 256, batches {1, 8}, seed 1; no models, no lengths, no budget. */
+ * max_batch 256, batches {1, 8}, interleave on, seed 1; no models, no
+ * lengths, no budget. */
 void bench_opts_default(bench_opts *o);
 
 /* Larger batches run fewer steps per repetition (decode_steps *

@@ -8,6 +8,7 @@
  * decode point. Each grandchild starts from that state (copy-on-write), makes
  * its batch from it, and so owns exactly the weights it touches, its B states
  * and its own scratch: its peak resident memory is the point's. */
+#include <errno.h>
 #include <fcntl.h>
 #include <time.h>
 #ifdef __linux__
@@ -400,7 +401,120 @@ done:
 #define BENCH_MMAP_THRESHOLD_BYTES (128 * 1024)
 #define BENCH_TRIM_THRESHOLD_BYTES (256 * 1024)
 
-int bench_child_main(const bench_opts *o, int mi, long len, int fd) {
+/* ---- interleaved decode repetitions, served on command ---- */
+
+typedef struct batch_set {
+    long batch;
+    state **st;      /* batch copies of the state at L (the snapshot stays as it is) */
+    model_seq *seqs;
+    int32_t *toks;
+    float *logits;
+    rng r;
+} batch_set;
+
+static void batch_set_free(batch_set *bs) {
+    for (long i = 0; bs->st && i < bs->batch; i++) state_free(bs->st[i]);
+    free(bs->st);
+    free(bs->seqs);
+    free(bs->toks);
+    free(bs->logits);
+    memset(bs, 0, sizeof *bs);
+}
+
+/* Makes batch copies of the snapshot and runs the warm-up steps. */
+static int batch_set_init(child *c, const kctx *k, batch_set *bs, long B, errbuf *e) {
+    const int V = model_cfg(c->m)->vocab_size;
+    memset(bs, 0, sizeof *bs);
+    bs->st = calloc((size_t)B, sizeof *bs->st);
+    bs->seqs = calloc((size_t)B, sizeof *bs->seqs);
+    bs->toks = malloc((size_t)B * sizeof *bs->toks);
+    bs->logits = malloc((size_t)B * V * sizeof *bs->logits);
+    bs->batch = B;
+    if (!bs->st || !bs->seqs || !bs->toks || !bs->logits) return err_set(e, "out of memory for batch %ld", B);
+    for (long i = 0; i < B; i++) {
+        bs->st[i] = state_create(c->m, e);
+        if (!bs->st[i] || state_copy(bs->st[i], c->snap, e) != 0) return err_prefix(e, "state %ld of %ld", i + 1, B);
+    }
+    rng_seed(&bs->r, c->o->seed ^ 0x5eed ^ (uint64_t)B);
+    long warm = (long)c->o->warmup * bench_decode_steps(c->o, B);
+    if (warm < 1) warm = 1;
+    for (long i = 0; i < warm; i++)
+        if (decode_step(c->m, k, bs->st, bs->seqs, bs->toks, bs->logits, B, &bs->r, e) != 0) return -1;
+    return 0;
+}
+
+/* Serves decode repetitions until the parent closes cmd_fd. */
+static int serve(child *c, int cmd_fd) {
+    const bench_opts *o = c->o;
+    pool *pl = NULL;
+    kctx k;
+    batch_set sets[BENCH_MAX_BATCHES];
+    int n_sets = 0, rc = 0;
+    errbuf e;
+    for (;;) {
+        bench_cmd cmd;
+        size_t got = 0;
+        while (got < sizeof cmd) {
+            ssize_t n = read(cmd_fd, (char *)&cmd + got, sizeof cmd - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        if (got < sizeof cmd) break; /* closed: the sweep is over */
+        if (!c->snap || cmd.batch < 1) {
+            err_set(&e, "asked for a decode repetition of batch %ld without a state", cmd.batch);
+            rc = send_error(c, "decode", &e);
+            break;
+        }
+        if (!pl) {
+            /* No fork follows from here on, so threads are safe to start. */
+            if (!(pl = pool_create(o->n_threads, &e))) {
+                rc = send_error(c, "decode", &e);
+                break;
+            }
+            kctx_init(&k, pl, o->use_ref);
+        }
+        batch_set *bs = NULL;
+        for (int i = 0; i < n_sets; i++)
+            if (sets[i].batch == cmd.batch) bs = &sets[i];
+        if (!bs) {
+            if (n_sets == BENCH_MAX_BATCHES) {
+                err_set(&e, "more than %d batch sizes", BENCH_MAX_BATCHES);
+                rc = send_error(c, "decode", &e);
+                break;
+            }
+            bs = &sets[n_sets++];
+            if (batch_set_init(c, &k, bs, cmd.batch, &e) != 0) {
+                rc = send_error(c, "decode", &e);
+                break;
+            }
+        }
+        const int steps = bench_decode_steps(o, cmd.batch);
+        uint64_t t0 = now_ns(o);
+        for (int i = 0; i < steps && rc == 0; i++)
+            if (decode_step(c->m, &k, bs->st, bs->seqs, bs->toks, bs->logits, cmd.batch, &bs->r, &e) != 0)
+                rc = send_error(c, "decode", &e);
+        if (rc) break;
+        double t_s = (double)(now_ns(o) - t0) * 1e-9;
+        bench_point p = c->base;
+        p.kind = BENCH_DECODE;
+        p.prompt_len = p.gen_len = c->len;
+        p.batch = cmd.batch;
+        p.steps = steps;
+        p.peak_rss_bytes = -1; /* this process holds several batches: see bench.h */
+        set_times(&p, &t_s, 1, (double)cmd.batch * steps);
+        set_backend(&p, &k, pl);
+        if (send_point(c, &p) != 0) {
+            rc = 1;
+            break;
+        }
+    }
+    for (int i = 0; i < n_sets; i++) batch_set_free(&sets[i]);
+    pool_free(pl);
+    return rc;
+}
+
+int bench_child_main(const bench_opts *o, int mi, long len, int fd, int cmd_fd) {
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, BENCH_MMAP_THRESHOLD_BYTES);
     mallopt(M_TRIM_THRESHOLD, BENCH_TRIM_THRESHOLD_BYTES);
@@ -432,11 +546,11 @@ int bench_child_main(const bench_opts *o, int mi, long len, int fd) {
     if (rc == 0 && bench_has_len(o->gen_lens, o->n_gen_lens, len)) {
         rc = build_snapshot(&c);
         int have_b1 = bench_has_len(o->batches, o->n_batches, 1);
-        if (rc == 0 && !have_b1) {
+        if (rc == 0 && (o->interleave || !have_b1)) {
             decode_job j = {BENCH_DECODE, 1, 0, 1};
             rc = in_grandchild(&c, "memory", run_decode, &j);
         }
-        for (int bi = 0; rc == 0 && bi < o->n_batches; bi++) {
+        for (int bi = 0; rc == 0 && !o->interleave && bi < o->n_batches; bi++) {
             decode_job j = {BENCH_DECODE, o->batches[bi], 1, o->batches[bi] == 1};
             rc = in_grandchild(&c, "decode", run_decode, &j);
         }
@@ -457,6 +571,12 @@ int bench_child_main(const bench_opts *o, int mi, long len, int fd) {
                 rc = send_point(&c, &p) == 0 ? 0 : 1;
             }
         }
+    }
+    if (rc == 0) {
+        bench_msg ready;
+        memset(&ready, 0, sizeof ready);
+        ready.type = BENCH_MSG_READY;
+        rc = bench_msg_send(fd, &ready) == 0 ? serve(&c, cmd_fd) : 1;
     }
     state_free(c.snap);
     model_free(c.m);

@@ -30,6 +30,7 @@ char *bench_settings_json(const bench_opts *o) {
     cJSON_AddItemToObject(root, "batches", long_array(o->batches, o->n_batches));
     cJSON_AddNumberToObject(root, "reps", o->reps);
     cJSON_AddNumberToObject(root, "rounds", o->rounds);
+    cJSON_AddBoolToObject(root, "interleave", o->interleave != 0);
     cJSON_AddNumberToObject(root, "warmup", o->warmup);
     cJSON_AddNumberToObject(root, "decode_steps", o->decode_steps);
     cJSON_AddNumberToObject(root, "max_batch", (double)o->max_batch);

@@ -112,7 +112,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     const char *prompt_text = BENCH_DEFAULT_LENS, *gen_text = BENCH_DEFAULT_LENS, *batch_text = "1,8";
     const char *budget_text = "4G", *db_path = "results.db", *clock_text = "wall";
     long reps = 5, rounds = 1, warmup = 1, steps = 16, threads = 0, max_batch = 256, seed = 1;
-    int use_ref = 0, csv = 0, json = 0, no_db = 0;
+    int use_ref = 0, csv = 0, json = 0, no_db = 0, no_interleave = 0;
     const cli_opt opts[] = {
         {"--model", CLI_LIST, &models, "DIR", "model directory; repeat to compare models in one run", 1, 0, 1},
         {"--label", CLI_LIST, &labels, "NAME", "label of the i-th --model in tables and plots (default: its "
@@ -131,6 +131,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         {"--max-batch", CLI_INT, &max_batch, "N", "largest batch the max-throughput point may use", 1, 1 << 20, 0},
         {"--threads", CLI_INT, &threads, "N", "threads (0: one per CPU)", 0, 1024, 0},
         {"--seed", CLI_INT, &seed, "N", "seed of the random prompt tokens", 0, 9e18, 0},
+        {"--no-interleave", CLI_FLAG, &no_interleave, NULL, "time each decode point alone in its own process (its own "
+                                                            "peak memory) instead of in turn across the lengths", 1, 0, 0},
         {"--reference", CLI_FLAG, &use_ref, NULL, "time the scalar reference kernels", 1, 0, 0},
         {"--clock", CLI_STR, &clock_text, "wall|cpu", "time repetitions by wall time, or by the process's CPU time "
                                                       "(steadier on a shared machine; use with --threads 1)", 1, 0, 0},
@@ -147,7 +149,9 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         "(states brought to that length, then B sequences decode in lockstep) for each batch;\n"
         "max_throughput (the largest batch whose weights + states fit --mem-budget, up to\n"
         "--max-batch); memory (analytic state bytes per sequence and the measured peak resident\n"
-        "memory of one sequence decoding at that length). Each length runs in its own process.\n"
+        "memory of one sequence decoding at that length). Each length runs in its own process;\n"
+        "decode repetitions are taken in turn across the lengths, so a drift in the machine's load\n"
+        "does not tilt the curves (--no-interleave: one point at a time).\n"
         "Progress goes to stderr; stdout carries only the table, CSV or JSON. Figures from fewer\n"
         "than 3 repetitions or with (max-min)/median above 20% are flagged as untrusted.\n\n"
         "Example:\n  griffin bench --model models/small --model models/gemma-small --gen-lens 128,2048,8192 "
@@ -202,6 +206,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     o.max_batch = max_batch;
     o.n_threads = (int)threads;
     o.use_ref = use_ref;
+    o.interleave = !no_interleave;
     if (strcmp(clock_text, "cpu") == 0) o.cpu_clock = 1;
     else if (strcmp(clock_text, "wall") != 0)
         return cli_usage_error("bench", "--clock: expected wall or cpu, got '%s'", clock_text);

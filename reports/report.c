@@ -760,6 +760,12 @@ static void section_method(ctx *c) {
                                 "round, so a change in the machine's load during the run spreads over all lengths "
                                 "alike instead of tilting one curve.",
                         rounds->valueint);
+    const cJSON *inter = cJSON_GetObjectItemCaseSensitive(s, "interleave");
+    if (cJSON_IsTrue(inter))
+        report_doc_para(c->doc, "Decode repetitions were taken in turn across the lengths (repetition 1 at every length "
+                                "and batch, then repetition 2, ...), each length's process holding its states, so a "
+                                "change in the machine's load hits every length alike. Those decode points have no peak "
+                                "memory of their own; the memory and max-throughput points were each measured alone.");
     const cJSON *clk = cJSON_GetObjectItemCaseSensitive(s, "clock");
     if (cJSON_IsString(clk) && strcmp(clk->valuestring, "cpu") == 0)
         report_doc_para(c->doc, "Repetitions were timed by the measuring process's CPU time (--clock cpu), which "
