@@ -7,7 +7,10 @@
  * scratch is barely touched), stops its threads, and forks one grandchild per
  * decode point. Each grandchild starts from that state (copy-on-write), makes
  * its batch from it, and so owns exactly the weights it touches, its B states
- * and its own scratch: its peak resident memory is the point's. */
+ * and its own scratch: its peak resident memory is the point's. In
+ * interleaved mode (bench.h) the decode points are not forked: the child
+ * reports READY and then serves one decode repetition per command from the
+ * parent, keeping a set of copies of its state per batch size. */
 #include <errno.h>
 #include <fcntl.h>
 #include <time.h>
