@@ -389,6 +389,12 @@ static int run_model(const bench_opts *o, int mi, int round, const long *lens, i
                      o->n_gen_lens, o->n_gen_lens == 1 ? "" : "s");
             rc = decode_round(o, cps, n, r, e);
         }
+        for (int i = 0; rc == 0 && i < r->n; i++) {
+            const bench_point *p = &r->points[i];
+            if (p->model_idx == mi && p->kind == BENCH_DECODE)
+                progress(o, "%s: decode at %ld tokens, batch %ld: %.1f tok/s (median of %d)", label, p->gen_len,
+                         p->batch, p->tok_per_s, p->reps);
+        }
     }
     for (int i = 0; i < n; i++) {
         errbuf fe;
