@@ -76,6 +76,7 @@ void task_inst_free(task_inst *t) {
         cJSON_Delete(t->pool_cache[i].doc);
     }
     free(t->pool_cache);
+    free(t->pool_items);
     cJSON_Delete(t->pool);
     free(t->values);
     free(t->system_instruction);
@@ -271,7 +272,7 @@ static void maybe_delimit(strbuf *b, const char *prefix, const char *suffix, con
 static int pool_entry(task_inst *t, int i, task_pool_entry **out, errbuf *e) {
     task_pool_entry *p = &t->pool_cache[i];
     if (!p->ready) {
-        if (process_record(t->spec, cJSON_GetArrayItem(t->pool, i), &p->doc, &p->view, e) != 0)
+        if (process_record(t->spec, t->pool_items[i], &p->doc, &p->view, e) != 0)
             return err_prefix(e, "few-shot record %d", i);
         p->ready = 1;
     }
@@ -566,7 +567,10 @@ int task_inst_build(task_inst *t, const cJSON *docs, int n_in_split, const cJSON
         if (!(t->pool = cJSON_Duplicate(src, 1))) return err_set(e, "out of memory");
         t->pool_n = cJSON_GetArraySize(t->pool);
         t->pool_cache = calloc((size_t)(t->pool_n ? t->pool_n : 1), sizeof *t->pool_cache);
-        if (!t->pool_cache) return err_set(e, "out of memory");
+        t->pool_items = malloc(sizeof *t->pool_items * (size_t)(t->pool_n ? t->pool_n : 1));
+        if (!t->pool_cache || !t->pool_items) return err_set(e, "out of memory");
+        int k = 0;
+        for (const cJSON *x = t->pool->child; x; x = x->next) t->pool_items[k++] = x;
     }
     t->docs = calloc((size_t)(n ? n : 1), sizeof *t->docs);
     if (!t->docs) return err_set(e, "out of memory");

@@ -44,6 +44,7 @@ struct task_inst {
     task_doc_state *docs;
     int n_docs, n_in_split;
     cJSON *pool; /* pool records (owned copy) */
+    const cJSON **pool_items; /* pool->child... as an array: draws index it */
     int pool_n;
     task_pool_entry *pool_cache;
     int pool_is_eval;

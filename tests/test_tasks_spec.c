@@ -173,3 +173,33 @@ TEST(tasks_spec_variant_and_path_loading) {
     CHECK(task_set_find(s, "my_task") && task_set_find_group(s, "my_group"));
     task_set_free(s);
 }
+
+/* "expand" substitutes ${var} inside strings and, for a string that is
+ * exactly "${var}", the variable's own value (BBH-style per-task shots). */
+TEST(tasks_spec_expand_whole_values) {
+    task_set *s = task_set_create(NULL);
+    errbuf e;
+    const char *spec =
+        "{\"task\": \"fam_${name}\", \"version\": 1, \"dataset\": \"d\", \"config\": \"${name}\", \"split\": \"test\","
+        "\"request\": \"generate_until\", \"description\": \"About ${name}, $${literal}.\\n\\n\","
+        "\"doc_to_text\": \"Q: {{input}}\\nA:\", \"doc_to_target\": \"{{target}}\", \"fewshot_samples\": \"${shots}\","
+        "\"num_fewshot\": 1, \"metrics\": [\"exact_match\"],"
+        "\"expand\": [{\"name\": \"a\", \"shots\": [{\"input\": \"1+1\", \"target\": \"2\"}]},"
+        "            {\"name\": \"b\", \"shots\": [{\"input\": \"x\", \"target\": \"y\"}]}],"
+        "\"groups\": [{\"group\": \"fam\", \"tasks\": [\"fam_a\", \"fam_b\"], \"metrics\": [\"exact_match\"]}]}";
+    if (!CHECKF(task_set_add_text(s, "fam.json", spec, &e) == 0 && task_set_check(s, &e) == 0, "%s", e.msg)) {
+        task_set_free(s);
+        return;
+    }
+    const task_spec *t = task_set_find(s, "fam_b");
+    if (CHECK(t != NULL)) {
+        const cJSON *j = task_spec_json(t);
+        CHECK(!strcmp(task_spec_config(t), "b"));
+        CHECK(!strcmp(cJSON_GetObjectItem(j, "description")->valuestring, "About b, ${literal}.\n\n"));
+        const cJSON *shots = cJSON_GetObjectItem(j, "fewshot_samples");
+        CHECK(cJSON_IsArray(shots) && !strcmp(cJSON_GetObjectItem(shots->child, "target")->valuestring, "y"));
+        CHECK(task_spec_fewshot_split(t) == NULL);
+    }
+    CHECK(task_set_find_group(s, "fam") != NULL);
+    task_set_free(s);
+}
