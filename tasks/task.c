@@ -19,6 +19,10 @@ void task_opts_default(task_opts *o) {
 }
 
 task_inst *task_inst_create(const task_spec *spec, const task_opts *o, errbuf *e) {
+    if (!spec) {
+        err_set(e, "task_inst_create: no task spec");
+        return NULL;
+    }
     task_inst *t = calloc(1, sizeof *t);
     if (!t) {
         err_set(e, "out of memory");
