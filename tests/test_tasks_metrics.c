@@ -414,3 +414,26 @@ done:
     task_selection_deinit(&sel);
     task_set_free(s);
 }
+
+/* MC1 is acc with gold 0; MC2 the normalised probability of the true answers. */
+TEST(tasks_score_truthfulqa_mc1_mc2) {
+    task_set *s = builtin();
+    if (!s) return;
+    errbuf e;
+    const char *docs = "[{\"question\": \"q\", \"mc1_targets\": {\"choices\": [\"t\", \"f\"], \"labels\": [1, 0]},"
+                       "\"mc2_targets\": {\"choices\": [\"t1\", \"t2\", \"f\"], \"labels\": [1, 1, 0]}}]";
+    task_inst *t1 = built(s, "truthfulqa_mc1", -1, docs, &e), *t2 = built(s, "truthfulqa_mc2", -1, docs, &e);
+    if (CHECKF(t1 && t2, "%s", e.msg)) {
+        task_inst_set_loglikelihood(t1, 0, 0, -3, 0, &e);
+        task_inst_set_loglikelihood(t1, 0, 1, -2, 0, &e); /* the false answer wins: mc1 0 */
+        task_inst_set_loglikelihood(t2, 0, 0, log(0.1), 0, &e);
+        task_inst_set_loglikelihood(t2, 0, 1, log(0.3), 0, &e);
+        task_inst_set_loglikelihood(t2, 0, 2, log(0.4), 0, &e);
+        CHECK(task_inst_score(t1, 1000, &e) == 0 && task_inst_score(t2, 1000, &e) == 0);
+        CHECK(task_inst_find_value(t1, "acc", "none")->value == 0);
+        CHECK_NEAR(task_inst_find_value(t2, "acc", "none")->value, 0.4 / 0.8, 1e-12);
+    }
+    task_inst_free(t1);
+    task_inst_free(t2);
+    task_set_free(s);
+}

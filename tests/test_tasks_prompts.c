@@ -433,3 +433,40 @@ TEST(tasks_prompt_test_only_pool_compat) {
     task_inst_free(t);
     task_set_free(s);
 }
+
+/* One-shot prompts for the tasks whose zero-shot form is tested above: the
+ * validation-split tasks draw k+1 = 2 ([1, 0] -> pool[1]); OpenBookQA
+ * (test split) draws exactly 1 ([1] -> pool[1]). */
+TEST(tasks_prompt_one_shot_piqa_siqa_obqa_csqa0) {
+    task_set *s = builtin();
+    if (!s) return;
+#define PQ(g, a, b, l) "{\"goal\": \"" g "\", \"sol1\": \"" a "\", \"sol2\": \"" b "\", \"label\": " l "}"
+    BUILD_OR_RETURN(t, s, "piqa", 1, "[" PQ("Open a jar", "Twist the lid.", "Freeze it.", "0") "]",
+                    "[" PQ("g0", "a0", "b0", "0") "," PQ("Dry a towel", "Hang it up.", "Wet it.", "0") "," PQ("g2", "a2", "b2", "1") "]");
+    CHECK_REQ(t, 0, 1, "Question: Dry a towel\nAnswer: Hang it up.\n\nQuestion: Open a jar\nAnswer:", " Freeze it.");
+    task_inst_free(t);
+#define SQ(c, a, l) "{\"context\": \"" c "\", \"question\": \"Why?\", \"answerA\": \"" a "\", \"answerB\": \"b\", \"answerC\": \"c\", \"label\": \"" l "\"}"
+    t = build(s, "social_iqa", 1, "[" SQ("Tom ran.", "late", "1") "]",
+              "[" SQ("x", "y", "1") "," SQ("Ann smiled.", "happy", "3") "," SQ("z", "w", "2") "]", &e_);
+    if (CHECKF(t != NULL, "%s", e_.msg))
+        CHECK_REQ(t, 0, 0, "Q: Ann smiled. Why?\nA: c\n\nQ: Tom ran. Why?\nA:", " late"); /* label "3" -> index 2 */
+    task_inst_free(t);
+#define OB(q, k) "{\"id\": \"1\", \"question_stem\": \"" q "\", \"choices\": {\"text\": [\"star\", \"planet\"], \"label\": [\"A\", \"B\"]}, \"answerKey\": \"" k "\"}"
+    t = build(s, "openbookqa", 1, "[" OB("The sun is a", "A") "]", "[" OB("p0", "A") "," OB("Earth is a", "B") "," OB("p2", "A") "]",
+              &e_);
+    if (CHECKF(t != NULL, "%s", e_.msg)) CHECK_REQ(t, 0, 0, "Earth is a planet\n\nThe sun is a", " star");
+    task_inst_free(t);
+    t = build(s, "commonsense_qa", 0,
+              "[{\"question\": \"Where?\", \"choices\": {\"label\": [\"A\", \"B\", \"C\", \"D\", \"E\"],"
+              "\"text\": [\"a\", \"b\", \"c\", \"d\", \"e\"]}, \"answerKey\": \"C\"}]",
+              NULL, &e_);
+    if (CHECKF(t != NULL, "%s", e_.msg)) {
+        CHECK_EQ_INT(task_inst_n_requests(t, 0), 5);
+        CHECK_REQ(t, 0, 0, "Question: Where?\nA. a\nB. b\nC. c\nD. d\nE. e\nAnswer:", " A");
+    }
+    task_inst_free(t);
+    t = build(s, "nq_open", 0, "[{\"question\": \"who wrote hamlet\", \"answer\": [\"Shakespeare\"]}]", NULL, &e_);
+    if (CHECKF(t != NULL, "%s", e_.msg)) CHECK_REQ(t, 0, 0, "Answer these questions:\n\nQ: who wrote hamlet?\nA:", NULL);
+    task_inst_free(t);
+    task_set_free(s);
+}
