@@ -717,8 +717,9 @@ static int substitute(ctx *c, cJSON *v, const cJSON *binding) {
             cJSON_free(v->valuestring);
             *v = *dup;
             v->string = key, v->next = next, v->prev = prev;
-            v->type |= is_const;
-            dup->child = NULL, dup->valuestring = NULL, dup->string = NULL;
+            v->type = (v->type & ~cJSON_StringIsConst) | is_const;
+            /* dup keeps only its own key (a copy of the variable's name). */
+            dup->child = NULL, dup->valuestring = NULL;
             cJSON_Delete(dup);
             return 0;
         }
