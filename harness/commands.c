@@ -7,10 +7,13 @@ int cmd_init_model(cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(cli_ctx *ctx, int argc, char **argv);
 int cmd_tokenize(cli_ctx *ctx, int argc, char **argv);
 int cmd_results(cli_ctx *ctx, int argc, char **argv);
+int cmd_eval(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
+    {"eval", cmd_eval, "evaluate a model on tasks or a suite (lm-eval semantics), results into the store",
+     "griffin eval --model DIR --suite smoke --data-dir datasets/samples"},
     {"logits", cmd_logits, "write the logits of a token sequence (float32, [rows, vocab])",
      "griffin logits --model DIR --tokens 2,651,1000 --out logits.f32"},
     {"generate", cmd_generate, "generate text from a prompt (greedy or sampled), streaming to stdout",

@@ -1,0 +1,68 @@
+/* harness/eval.h: an evaluation run, from task names to stored metrics.
+ *
+ * Builds every request of every selected task first (so a bad spec or a
+ * malformed dataset row fails before any model work), skips the requests a
+ * resumed run already finished, removes duplicates, scores log-likelihood
+ * requests through shared contexts (harness/scorer.h) and generates
+ * (harness/generator.h), committing results to the store batch by batch,
+ * then scores the documents, aggregates, and stores samples and metrics.
+ * An interrupted run (Ctrl-C, kill -9) keeps every committed batch;
+ * re-running the same command, or --resume RUN_ID, finishes it without
+ * recomputing a finished request. */
+#ifndef GRIFFIN_HARNESS_EVAL_H
+#define GRIFFIN_HARNESS_EVAL_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "datasets/dataset.h"
+#include "kernels/kernels.h"
+
+typedef struct run_eval_opts {
+    const char *model_dir;
+    const char *tokenizer_path;      /* NULL: <model_dir>/tokenizer.model */
+    const char *const *names;        /* tasks, groups or suites */
+    int n_names;
+    const char *const *spec_paths;   /* extra spec files or directories */
+    int n_spec_paths;
+    const char *const *text_files;   /* records of the "text_file" dataset (perplexity) */
+    int n_text_files;
+    int num_fewshot;                 /* -1: each task's (or suite's) default */
+    int limit;                       /* -1: every document (a suite's limit still applies) */
+    uint64_t fewshot_seed;           /* 1234 */
+    int max_length;                  /* 0: 8192, or 2048 with compat_lmeval */
+    int compat_lmeval;               /* --compat lmeval (TASKS.md A.8) */
+    int share;                       /* share contexts through state snapshots */
+    int batch_seqs;                  /* sequences per forward call (0: default) */
+    int bootstrap_iters;             /* for bootstrap standard errors */
+    const char *system_instruction;
+    const char *db_path;
+    int64_t resume_run_id;           /* 0: find a resumable run by config hash */
+    int fresh;                       /* never resume: always a new run */
+    const char *output_path;         /* results JSON, lm-eval layout; NULL: none */
+    const char *log_samples_path;    /* JSONL, one line per document and filter; NULL: none */
+    const char *command_line;
+    int n_threads;
+    int quiet;                       /* no progress lines */
+    ds_opts datasets;
+    volatile sig_atomic_t *interrupted; /* set by a signal handler; checked between batches */
+} run_eval_opts;
+
+void run_eval_opts_default(run_eval_opts *o);
+
+typedef struct run_eval_summary {
+    int64_t run_id;
+    char run_uuid[64];
+    int resumed;
+    long n_requests, n_reused, n_duplicates, n_computed;
+    long tokens_forwarded, tokens_requested;
+    double wall_s, model_s;
+    int interrupted;
+} run_eval_summary;
+
+/* Runs the evaluation and prints the results table to stdout. Returns 0,
+ * or -1 with a message (the run is marked failed or interrupted in the
+ * store when it got that far). */
+int run_eval(const run_eval_opts *o, const kctx *k, run_eval_summary *sum, errbuf *e);
+
+#endif
