@@ -7,7 +7,6 @@
 #include "harness/cli.h"
 #include "harness/eval.h"
 #include "harness/runinfo.h"
-#include "harness/progress.h"
 
 static volatile sig_atomic_t g_interrupted; /* the one thing a signal handler may touch */
 
@@ -22,7 +21,7 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     cli_list tasks = {0}, suites = {0}, includes = {0}, texts = {0};
     const char *model_dir = NULL, *compat = NULL, *data_dir = NULL, *cache_dir = NULL;
     long num_fewshot = -1, limit = -1, seed = 1234, batch = 0, threads = 0, max_length = 0, resume = 0,
-         bootstrap = 100000;
+         bootstrap = 100000, commit_every = 0;
     int no_share = 0, offline = 0, quiet = 0, fresh = 0;
     const cli_opt opts[] = {
         {"--model", CLI_STR, &model_dir, "DIR", "model directory (config.json, safetensors, tokenizer.model)", 1, 0, 1},
@@ -52,6 +51,8 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
         {"--output", CLI_STR, &o.output_path, "FILE", "results JSON in lm-evaluation-harness's layout", 1, 0, 0},
         {"--log-samples", CLI_STR, &o.log_samples_path, "FILE", "one JSON line per document (lm-eval's field names)", 1,
          0, 0},
+        {"--commit-every", CLI_INT, &commit_every, "N", "requests per store commit (0: about 8192 tokens of work)", 0,
+         1e9, 0},
         {"--bootstrap-iters", CLI_INT, &bootstrap, "N", "bootstrap iterations for stderrs that need them", 0, 1e7, 0},
         {"--tokenizer", CLI_STR, &o.tokenizer_path, "FILE", "tokenizer (default: DIR/tokenizer.model)", 1, 0, 0},
         {"--quiet", CLI_FLAG, &quiet, NULL, "no progress lines", 1, 0, 0},
@@ -93,6 +94,7 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     o.resume_run_id = resume;
     o.fresh = fresh;
     o.bootstrap_iters = (int)bootstrap;
+    o.commit_requests = (int)commit_every;
     o.quiet = quiet;
     o.datasets.data_dir = data_dir;
     if (cache_dir) o.datasets.cache_dir = cache_dir;
@@ -122,9 +124,6 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
         cli_error("eval", "%s", e.msg);
         return sum.interrupted ? 130 : EXIT_RUNTIME;
     }
-    char wall[32], model_t[32];
-    progress_format_duration(sum.wall_s, wall, sizeof wall);
-    progress_format_duration(sum.model_s, model_t, sizeof model_t);
     double share_saved = sum.tokens_requested > 0 ? 100.0 * (1.0 - (double)sum.tokens_forwarded / sum.tokens_requested)
                                                   : 0.0;
     if (!quiet)

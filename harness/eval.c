@@ -407,8 +407,10 @@ static int score_loglik(evalrun *r, errbuf *e) {
         }
         /* A slice: about SLICE_TOKENS tokens, never splitting a context. */
         long s1 = s0, tokens = 0;
-        while (s1 < n && (s1 == s0 || tokens < SLICE_TOKENS ||
-                          cmp_ctx(&r->items[order[s1 - 1]].tk, &r->items[order[s1]].tk) == 0)) {
+        const int fixed = r->o->commit_requests;
+        while (s1 < n && (s1 == s0 || (fixed > 0 ? s1 - s0 < fixed
+                                                 : (tokens < SLICE_TOKENS ||
+                                                    cmp_ctx(&r->items[order[s1 - 1]].tk, &r->items[order[s1]].tk) == 0)))) {
             const ll_item *it = &r->items[order[s1]];
             tokens += it->tk.n_ctx + it->tk.n_cont;
             s1++;
@@ -445,12 +447,13 @@ static int score_loglik(evalrun *r, errbuf *e) {
 static int generate(evalrun *r, errbuf *e) {
     int rc = 0;
     gen_stats gs = {0};
-    for (long g0 = 0; rc == 0 && g0 < r->n_gens; g0 += GEN_SLICE) {
+    const long slice = r->o->commit_requests > 0 ? r->o->commit_requests : GEN_SLICE;
+    for (long g0 = 0; rc == 0 && g0 < r->n_gens; g0 += slice) {
         if (r->o->interrupted && *r->o->interrupted) {
             r->sum->interrupted = 1;
             break;
         }
-        long n = r->n_gens - g0 < GEN_SLICE ? r->n_gens - g0 : GEN_SLICE;
+        long n = r->n_gens - g0 < slice ? r->n_gens - g0 : slice;
         gen_req *reqs = calloc((size_t)n, sizeof *reqs);
         const char **untils = calloc((size_t)n * 66, sizeof *untils);
         long *ready = malloc((size_t)n * sizeof *ready);

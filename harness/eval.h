@@ -35,6 +35,7 @@ typedef struct run_eval_opts {
     int share;                       /* share contexts through state snapshots */
     int batch_seqs;                  /* sequences per forward call (0: default) */
     int bootstrap_iters;             /* for bootstrap standard errors */
+    int commit_requests;             /* requests per store commit (0: about 8192 tokens of work) */
     const char *system_instruction;
     const char *db_path;
     int64_t resume_run_id;           /* 0: find a resumable run by config hash */
