@@ -15,3 +15,7 @@ fi
 
 echo "== generate"
 ./griffin generate --model "$MODEL" --prompt "The weather today is" -n 24
+
+echo "== eval: the smoke suite on the bundled samples (results in $OUT/results.db)"
+./griffin eval --model "$MODEL" --suite smoke --data-dir datasets/samples --offline \
+    --db "$OUT/results.db" --output "$OUT/smoke-results.json" --log-samples "$OUT/smoke-samples.jsonl"
