@@ -444,6 +444,14 @@ static int score_loglik(evalrun *r, errbuf *e) {
     return rc;
 }
 
+/* A sampled generation's seed depends only on the run's seed and the
+ * request's stable id, so results do not depend on batching or resumes. */
+static uint64_t request_seed(uint64_t run_seed, const char *key) {
+    uint64_t h = 1469598103934665603ull ^ run_seed;
+    for (const char *c = key; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    return h;
+}
+
 static int generate(evalrun *r, errbuf *e) {
     int rc = 0;
     gen_stats gs = {0};
@@ -472,6 +480,11 @@ static int generate(evalrun *r, errbuf *e) {
             u[nu++] = "<eos>";
             reqs[j] = (gen_req){.ctx = g->ctx, .n_ctx = g->n_ctx, .max_gen_toks = st->max_gen_toks, .until = u,
                                 .n_until = nu};
+            if (st->do_sample) {
+                reqs[j].sampling = (sample_opts){.temperature = st->temperature > 0 ? st->temperature : 1.0,
+                                                 .top_k = 0, .top_p = 1.0};
+                reqs[j].seed = request_seed(r->o->sample_seed, r->pends[g->pend].key);
+            }
         }
         gen_opts go = {.max_batch_seqs = r->o->batch_seqs};
         uint64_t t0 = clock_now_ns();
@@ -552,6 +565,69 @@ static int load_stored(evalrun *r, errbuf *e) {
     int rc = store_results_each(r->st, r->run_id, on_stored, &c, e);
     free(by_key);
     return rc;
+}
+
+/* ---- toxicity of generations ---- */
+
+/* The store as the scorer's cache: re-runs cost nothing. */
+static int cache_get(void *ctx, const char *scorer_id, const char *text, const char *sha, char **json, errbuf *e) {
+    (void)sha;
+    strbuf b;
+    strbuf_init(&b);
+    int found = store_tox_get(ctx, scorer_id, text, &b, e);
+    if (found == 1) *json = strbuf_take(&b);
+    strbuf_deinit(&b);
+    return found;
+}
+
+static int cache_put(void *ctx, const char *scorer_id, const char *text, const char *sha, const char *json,
+                     errbuf *e) {
+    (void)sha;
+    return store_tox_put(ctx, scorer_id, &text, &json, 1, e);
+}
+
+static int score_toxicity(evalrun *r, errbuf *e) {
+    for (int ii = 0; ii < r->n_insts; ii++) {
+        task_inst *ti = r->insts[ii];
+        if (!task_inst_needs_toxicity(ti)) continue;
+        if (!r->o->tox_scorer)
+            return err_set(e, "task %s needs a toxicity scorer (griffin safety --scorer, or train the offline one)",
+                           task_spec_name(task_inst_spec(ti)));
+        long n = 0;
+        for (long i = 0; i < r->n_pends; i++) n += r->pends[i].inst == ii && r->pends[i].kind == TASK_REQ_GENERATE_UNTIL;
+        const char **texts = calloc((size_t)(n ? n : 1), sizeof *texts);
+        long *which = calloc((size_t)(n ? n : 1), sizeof *which);
+        tox_result *res = calloc((size_t)(n ? n : 1), sizeof *res);
+        if (!texts || !which || !res) {
+            free(texts);
+            free(which);
+            free(res);
+            return err_set(e, "eval: out of memory");
+        }
+        long k = 0;
+        for (long i = 0; i < r->n_pends; i++)
+            if (r->pends[i].inst == ii && r->pends[i].kind == TASK_REQ_GENERATE_UNTIL) {
+                which[k] = i;
+                texts[k++] = r->pends[i].text ? r->pends[i].text : "";
+            }
+        tox_cache cache = {.ctx = r->st, .get = cache_get, .put = cache_put};
+        tox_score_opts so = {.cache = &cache, .missing_as_zero = r->o->compat_lmeval};
+        tox_score_stats stats;
+        int rc = tox_score_cached(r->o->tox_scorer, texts, (int)n, &so, res, &stats, e);
+        for (long j = 0; rc == 0 && j < n; j++) {
+            const pend *p = &r->pends[which[j]];
+            double v = res[j].status == TOX_MISSING ? NAN : res[j].toxicity;
+            rc = task_inst_set_toxicity(ti, p->doc, p->idx, v, e);
+        }
+        if (rc == 0 && !r->o->quiet)
+            fprintf(stderr, "eval: %s: %ld generations scored by %s\n", task_spec_name(task_inst_spec(ti)), n,
+                    tox_scorer_label(r->o->tox_scorer));
+        free(texts);
+        free(which);
+        free(res);
+        if (rc != 0) return -1;
+    }
+    return 0;
 }
 
 /* ---- metrics, samples, output ---- */
@@ -737,6 +813,8 @@ static char *settings_json(evalrun *r) {
         cJSON_AddItemToArray(tasks, t);
     }
     cJSON_AddNumberToObject(s, "fewshot_seed", (double)r->o->fewshot_seed);
+    cJSON_AddNumberToObject(s, "sample_seed", (double)r->o->sample_seed);
+    if (r->o->tox_scorer) cJSON_AddStringToObject(s, "toxicity_scorer", tox_scorer_id(r->o->tox_scorer));
     cJSON_AddNumberToObject(s, "max_length", r->max_length);
     cJSON_AddStringToObject(s, "compat", r->o->compat_lmeval ? "lmeval" : "none");
     cJSON_AddStringToObject(s, "tokenizer_sha256", tok_sha256(r->tk));
@@ -781,7 +859,7 @@ static int open_run(evalrun *r, errbuf *e) {
     free(model_cfg_json);
     model_cfg_json = mc ? cJSON_PrintUnformatted(mc) : NULL;
     cJSON_Delete(mc);
-    store_run_info info = {.kind = STORE_RUN_EVAL,
+    store_run_info info = {.kind = r->o->kind == RUN_EVAL_SAFETY ? STORE_RUN_SAFETY : STORE_RUN_EVAL,
                            .command_line = r->o->command_line,
                            .git_revision = runinfo_git_revision(),
                            .model_path = r->o->model_dir,
@@ -809,7 +887,7 @@ static int open_run(evalrun *r, errbuf *e) {
         if (rc == 0 && got.status == STORE_RUN_FINISHED)
             rc = err_set(e, "run %lld has already finished", (long long)found);
     } else if (!r->o->fresh) {
-        int f = store_run_find_resumable(r->st, STORE_RUN_EVAL, hash, &found, e);
+        int f = store_run_find_resumable(r->st, info.kind, hash, &found, e);
         if (f < 0) rc = -1;
         if (f == 0) found = 0;
     }
@@ -909,6 +987,7 @@ int run_eval(const run_eval_opts *o, const kctx *k, run_eval_summary *sum, errbu
 
     /* 5. Metrics, samples, outputs. */
     if (set_results(&r, e) != 0) goto fail_run;
+    if (score_toxicity(&r, e) != 0) goto fail_run;
     for (int i = 0; i < r.n_insts; i++)
         if (task_inst_score(r.insts[i], o->bootstrap_iters, e) != 0) goto fail_run;
     if (o->log_samples_path) {

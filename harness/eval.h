@@ -17,8 +17,12 @@
 
 #include "datasets/dataset.h"
 #include "kernels/kernels.h"
+#include "tasks/tox_scorer.h"
+
+typedef enum run_eval_kind { RUN_EVAL_ACADEMIC, RUN_EVAL_SAFETY } run_eval_kind;
 
 typedef struct run_eval_opts {
+    run_eval_kind kind;              /* the store's run kind: eval or safety */
     const char *model_dir;
     const char *tokenizer_path;      /* NULL: <model_dir>/tokenizer.model */
     const char *const *names;        /* tasks, groups or suites */
@@ -30,6 +34,8 @@ typedef struct run_eval_opts {
     int num_fewshot;                 /* -1: each task's (or suite's) default */
     int limit;                       /* -1: every document (a suite's limit still applies) */
     uint64_t fewshot_seed;           /* 1234 */
+    uint64_t sample_seed;            /* sampled generations: each request's seed derives from this and its id */
+    tox_scorer *tox_scorer;          /* scores generations of tasks whose metrics need toxicity; borrowed */
     int max_length;                  /* 0: 8192, or 2048 with compat_lmeval */
     int compat_lmeval;               /* --compat lmeval (TASKS.md A.8) */
     int share;                       /* share contexts through state snapshots */

@@ -90,6 +90,14 @@ int task_inst_set_rolling(task_inst *t, int doc, int idx, double ll, errbuf *e);
 /* text: the generation decoded and cut at the stop strings (task_gen_cut). */
 int task_inst_set_generation(task_inst *t, int doc, int idx, const char *text, errbuf *e);
 
+/* ---- toxicity (generation tasks whose metrics score toxicity) ---- */
+
+/* 1 when the task's metrics need a toxicity score for every generation. */
+int task_inst_needs_toxicity(const task_inst *t);
+/* The toxicity of the generation of request (doc, idx); NAN when the
+ * scorer could not score it (excluded and counted by the metrics). */
+int task_inst_set_toxicity(task_inst *t, int doc, int idx, double toxicity, errbuf *e);
+
 /* ---- metrics ---- */
 
 /* Computes every document's metric values for every filter pipeline and
