@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness/eval.h"
+#include "harness/recompute.h"
 #include "harness/store.h"
 #include "model/init.h"
 #include "model/model.h"
@@ -180,6 +181,13 @@ TEST(eval_loglikelihoods_equal_by_hand_and_no_share) {
             task_ll_tokens_deinit(&tk);
         }
     CHECKF(checked == 16, "checked %d hellaswag requests, expected 4 docs x 4 endings", checked);
+    /* Every stored metric is recomputable from the stored samples. */
+    store *st = store_open(db1, NULL, &e);
+    FILE *devnull = fopen("/dev/null", "w");
+    int n_diff = st ? recompute_run_metrics(st, 1, 100, 0, devnull, &e) : -1;
+    CHECKF(n_diff == 0, "recompute: %d metrics differ (%s)", n_diff, n_diff < 0 ? e.msg : "");
+    fclose(devnull);
+    store_close(st);
 done:
     cJSON_Delete(docs);
     task_inst_free(ti);
