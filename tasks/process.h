@@ -22,6 +22,10 @@ typedef struct task_process_docs {
     int (*fn)(const cJSON *in, cJSON *fields, errbuf *e);
     int visible; /* the derived fields belong to the logged document */
     const char *doc;
+    /* Optional, for a visible function: more fields that only templates
+     * see (what lm-eval's Python doc_to_choice / doc_to_target compute from
+     * the processed document). Gets the processed document. */
+    int (*hidden_fn)(const cJSON *processed, cJSON *fields, errbuf *e);
 } task_process_docs;
 
 /* What a process_results function sees of one scored document. */
@@ -42,6 +46,14 @@ typedef struct task_process_results {
     /* Computes metric `metric` for one document. */
     int (*fn)(const task_results_view *v, const char *metric, double *value, errbuf *e);
     const char *doc;
+    /* Optional, for metrics with a custom aggregation (METRIC_AGG_CUSTOM,
+     * BBQ's bias scores): aux fills n_aux values per document, and
+     * aggregate combines them over the documents docs[0..n) (every
+     * document, or one category's); aux[d * n_aux + k] is document d's
+     * value k. Returns the value (NAN when undefined). */
+    int n_aux;
+    int (*aux)(const task_results_view *v, double *aux, errbuf *e);
+    double (*aggregate)(const char *metric, const double *aux, int n_aux, const int *docs, int n);
 } task_process_results;
 
 const task_process_docs *task_process_docs_find(const char *name);

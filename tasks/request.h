@@ -63,8 +63,10 @@ typedef struct task_gen_settings {
     const char *const *until; /* the task's stop strings (the EOS text is added by the functions below) */
     int n_until;
     int max_gen_toks;
-    int do_sample; /* 0: greedy (every task here) */
+    int do_sample; /* 0: greedy */
     double temperature;
+    double top_p;  /* nucleus sampling: 1 means no cut (lm-eval's generation_kwargs names) */
+    int top_k;     /* 0: no limit */
 } task_gen_settings;
 
 /* Context tokens: encode(context) with <bos>, keeping only the last

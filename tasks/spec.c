@@ -45,6 +45,8 @@ static void spec_free(task_spec *t) {
     cJSON_Delete(t->choice_list);
     free(t->target_delimiter), free(t->fewshot_delimiter);
     cJSON_Delete(t->gen_kwargs);
+    task_tmpl_free(t->category);
+    free(t->explode_field), free(t->explode_as);
     for (int i = 0; i < t->n_until; i++) free(t->until[i]);
     free(t->until);
     for (int i = 0; i < t->n_filters; i++) task_filter_deinit(&t->filters[i]);
@@ -195,7 +197,7 @@ static const char *const task_fields[] = {
     "task", "alias", "version", "notes", "dataset", "config", "split", "fewshot_split", "fewshot_samples",
     "fewshot_k_plus_one", "sampler", "num_fewshot", "num_fewshot_fixed", "request", "description", "doc_to_text",
     "doc_to_target", "doc_to_choice", "target_delimiter", "fewshot_delimiter", "process_docs", "process_results",
-    "generation_kwargs", "repeats", "filters", "metrics", "expand", "groups", NULL};
+    "generation_kwargs", "repeats", "filters", "metrics", "expand", "groups", "category", "explode", NULL};
 
 static const char *const gen_fields[] = {"until", "max_gen_toks", "do_sample", "temperature", "top_p", "top_k", NULL};
 static const char *const metric_fields[] = {"metric", "ignore_case", "ignore_punctuation", "regexes_to_ignore", NULL};
@@ -266,6 +268,7 @@ static int parse_metric(ctx *c, task_spec *t, const cJSON *m, int i, task_metric
 
 static int parse_gen_kwargs(ctx *c, task_spec *t, const cJSON *g) {
     t->max_gen_toks = TASK_DEFAULT_MAX_GEN_TOKS;
+    t->top_p = 1.0;
     if (!g) {
         /* lm-eval's default for a generate_until task without settings:
          * until = [fewshot_delimiter], greedy (A.4). */
@@ -300,6 +303,12 @@ static int parse_gen_kwargs(ctx *c, task_spec *t, const cJSON *g) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(g, k);
         if (v && !cJSON_IsNumber(v)) return cerr(c, "\"generation_kwargs\".%s: expected a number", k);
     }
+    /* Sampling settings (safety generations, issue 5). */
+    const cJSON *tp = cJSON_GetObjectItemCaseSensitive(g, "top_p");
+    t->top_p = tp ? tp->valuedouble : 1.0;
+    if (!(t->top_p > 0 && t->top_p <= 1))
+        return cerr(c, "\"generation_kwargs\".top_p: expected a number in (0, 1], got %g", t->top_p);
+    if (get_int(c, g, "top_k", 0, 0, &t->top_k) != 0) return err_prefix(c->e, "\"generation_kwargs\"");
     if (!(t->gen_kwargs = cJSON_Duplicate(g, 1))) return cerr(c, "out of memory");
     return 0;
 }
@@ -465,10 +474,21 @@ static task_spec *parse_task(ctx *c, const char *origin, const cJSON *o) {
         get_bool(c, o, "fewshot_k_plus_one", strcmp(t->split, "test") != 0 && !samples, &t->k_plus_one) != 0 ||
         get_int(c, o, "repeats", 1, 1, &t->repeats) != 0)
         goto fail;
-    if (t->repeats != 1) {
-        cerr(c, "\"repeats\": only 1 is supported so far (sampled generations per prompt come with the safety "
-                "suite)");
+    if (t->repeats != 1 && t->kind != TASK_GENERATE_UNTIL) {
+        cerr(c, "\"repeats\": only generate_until tasks take several responses per document");
         goto fail;
+    }
+    /* per-document category and list explosion (safety, issue 5) */
+    if (get_tmpl(c, o, "category", &t->category) != 0) goto fail;
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "explode");
+    if (ex) {
+        const cJSON *ef = cJSON_GetObjectItemCaseSensitive(ex, "field"), *ea = cJSON_GetObjectItemCaseSensitive(ex, "as");
+        if (!cJSON_IsObject(ex) || !cJSON_IsString(ef) || !cJSON_IsString(ea) || !ef->valuestring[0] ||
+            !ea->valuestring[0] || cJSON_GetArraySize(ex) != 2) {
+            cerr(c, "\"explode\": expected {\"field\": \"<list field>\", \"as\": \"<name for one element>\"}");
+            goto fail;
+        }
+        if (!(t->explode_field = strdup(ef->valuestring)) || !(t->explode_as = strdup(ea->valuestring))) goto oom;
     }
     if (t->kind == TASK_LOGLIKELIHOOD_ROLLING && t->num_fewshot > 0) {
         cerr(c, "\"num_fewshot\": loglikelihood_rolling tasks take no shots");
@@ -527,6 +547,11 @@ static task_spec *parse_task(ctx *c, const char *origin, const cJSON *o) {
                 cerr(c, "\"metrics\"[%d]: \"%s\" is listed twice", i, t->metrics[i].def->name);
                 goto fail;
             }
+        if (t->metrics[i].def->agg == METRIC_AGG_CUSTOM && !(t->process_results && t->process_results->aggregate)) {
+            cerr(c, "\"metrics\"[%d]: \"%s\" needs a process_results function that aggregates it", i,
+                 t->metrics[i].def->name);
+            goto fail;
+        }
     }
     if (!(t->json = cJSON_Duplicate(o, 1))) goto oom;
     cJSON_DeleteItemFromObjectCaseSensitive(t->json, "expand");
@@ -984,8 +1009,11 @@ int task_set_add_path(task_set *s, const char *path, errbuf *e) {
 }
 
 int task_set_add_builtin(task_set *s, errbuf *e) {
-    for (int i = 0; i < task_builtin_n_files; i++)
+    for (int i = 0; i < task_builtin_n_files; i++) {
+        /* embedded safety policies are not specs (harness/safety_policy.h) */
+        if (!strncmp(task_builtin_files[i].path, "tasks/policy/", 13)) continue;
         if (task_set_add_text(s, task_builtin_files[i].path, task_builtin_files[i].text, e) != 0) return -1;
+    }
     return task_set_check(s, e);
 }
 

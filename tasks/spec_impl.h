@@ -43,6 +43,12 @@ struct task_spec {
     int max_gen_toks, do_sample;
     double temperature;
     int repeats;
+    /* ---- safety (issue 5) ---- */
+    double top_p;             /* nucleus cut; 1: none */
+    int top_k;                /* 0: no limit */
+    task_tmpl *category;      /* per-document category (bias type, group); NULL: none */
+    char *explode_field;      /* one document per element of this list field; NULL: none */
+    char *explode_as;         /* the element's field name in each document */
     task_filter *filters; /* at least the "none" pipeline */
     int n_filters;
     task_metric_cfg *metrics;

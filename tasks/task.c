@@ -16,6 +16,7 @@ void task_opts_default(task_opts *o) {
     o->fewshot_seed = TASK_FEWSHOT_SEED;
     o->compat_lmeval = 0;
     o->system_instruction = NULL;
+    o->repeats = 0;
 }
 
 task_inst *task_inst_create(const task_spec *spec, const task_opts *o, errbuf *e) {
@@ -46,6 +47,9 @@ task_inst *task_inst_create(const task_spec *spec, const task_opts *o, errbuf *e
     t->gen.max_gen_toks = spec->max_gen_toks;
     t->gen.do_sample = spec->do_sample;
     t->gen.temperature = spec->temperature;
+    t->gen.top_p = spec->top_p > 0 ? spec->top_p : 1.0;
+    t->gen.top_k = spec->top_k;
+    t->repeats = t->opts.repeats > 0 ? t->opts.repeats : spec->repeats > 0 ? spec->repeats : 1;
     t->pool_is_eval = !spec->fewshot_samples && (!spec->fewshot_split || !strcmp(spec->fewshot_split, spec->split));
     return t;
 }
@@ -69,6 +73,10 @@ static void doc_state_deinit(task_doc_state *d, int n_filters) {
     free(d->wts);
     for (int i = 0; d->filtered && i < n_filters * d->n_reqs; i++) free(d->filtered[i]);
     free(d->filtered);
+    free(d->category);
+    free(d->tox);
+    free(d->have_tox);
+    free(d->aux);
 }
 
 void task_inst_free(task_inst *t) {
@@ -83,6 +91,8 @@ void task_inst_free(task_inst *t) {
     free(t->pool_items);
     cJSON_Delete(t->pool);
     free(t->values);
+    for (int i = 0; i < t->n_value_names; i++) free(t->value_names[i]);
+    free(t->value_names);
     free(t->system_instruction);
     free(t);
 }
@@ -131,6 +141,29 @@ static int process_record(const task_spec *s, const cJSON *in, cJSON **doc, cJSO
     }
     cJSON_Delete(fields);
     *view = merged;
+    if (s->process_docs->hidden_fn) {
+        /* fields only templates see, computed from the processed document */
+        cJSON *hidden = cJSON_CreateObject();
+        cJSON *v = merged == *doc ? cJSON_Duplicate(merged, 1) : merged;
+        if (!hidden || !v || s->process_docs->hidden_fn(merged, hidden, e) != 0) {
+            if (!hidden || !v) err_set(e, "out of memory");
+            cJSON_Delete(hidden);
+            if (v != merged) cJSON_Delete(v);
+            if (merged != *doc) cJSON_Delete(merged);
+            cJSON_Delete(*doc);
+            *doc = *view = NULL;
+            return err_prefix(e, "process_docs \"%s\"", s->process_docs->name);
+        }
+        while (hidden->child) {
+            cJSON *f = cJSON_DetachItemViaPointer(hidden, hidden->child);
+            if (cJSON_GetObjectItemCaseSensitive(v, f->string))
+                cJSON_ReplaceItemInObjectCaseSensitive(v, f->string, f);
+            else
+                cJSON_AddItemToObject(v, f->string, f);
+        }
+        cJSON_Delete(hidden);
+        *view = v;
+    }
     return 0;
 }
 
@@ -441,6 +474,20 @@ static int build_doc(task_inst *t, int doc_id, const cJSON *rec, errbuf *e) {
         return -1;
     }
     d->multiple_input = text && cJSON_IsNumber(text) && d->choices;
+    if (s->category) {
+        strbuf cat;
+        strbuf_init(&cat);
+        if (task_tmpl_render_text(s->category, d->view, &cat, e) != 0) {
+            strbuf_deinit(&cat);
+            cJSON_Delete(text);
+            return err_prefix(e, "\"category\"");
+        }
+        d->category = strbuf_take(&cat);
+        if (!d->category && !(d->category = strdup(""))) {
+            cJSON_Delete(text);
+            return err_set(e, "out of memory");
+        }
+    }
     /* description (rendered against this document) and few-shot prefix */
     strbuf p;
     strbuf_init(&p);
@@ -540,7 +587,9 @@ static int build_doc(task_inst *t, int doc_id, const cJSON *rec, errbuf *e) {
             strbuf_puts(&p, text->valuestring);
         }
         d->prompt = strdup(strbuf_str(&p));
-        rc = add_req(d, doc_id, TASK_REQ_GENERATE_UNTIL, d->prompt, NULL, e);
+        /* one request per response (repeats): idx r is the r-th sample */
+        for (int r = 0; r < t->repeats && rc == 0; r++)
+            rc = add_req(d, doc_id, TASK_REQ_GENERATE_UNTIL, d->prompt, NULL, e);
         break;
     }
     strbuf_deinit(&p);
@@ -551,8 +600,47 @@ static int build_doc(task_inst *t, int doc_id, const cJSON *rec, errbuf *e) {
     d->greedy = calloc((size_t)d->n_reqs, sizeof *d->greedy);
     d->resps = calloc((size_t)d->n_reqs, sizeof *d->resps);
     d->have = calloc((size_t)d->n_reqs, 1);
-    if (!d->ll || !d->greedy || !d->resps || !d->have) return err_set(e, "out of memory");
+    d->tox = malloc(sizeof *d->tox * (size_t)(d->n_reqs ? d->n_reqs : 1));
+    d->have_tox = calloc((size_t)(d->n_reqs ? d->n_reqs : 1), 1);
+    if (!d->ll || !d->greedy || !d->resps || !d->have || !d->tox || !d->have_tox) return err_set(e, "out of memory");
+    for (int r = 0; r < d->n_reqs; r++) d->tox[r] = NAN;
     return 0;
+}
+
+/* "explode": one document per element of a list field (BOLD's prompts per
+ * person), the element under the name "as", the rest of the record kept. */
+static cJSON *explode_docs(const task_spec *s, const cJSON *docs, errbuf *e) {
+    cJSON *out = cJSON_CreateArray();
+    if (!out) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    int i = 0;
+    for (const cJSON *rec = docs->child; rec; rec = rec->next, i++) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(rec, s->explode_field);
+        if (!cJSON_IsArray(list)) {
+            err_set(e, "%s: task \"%s\": record %d: \"explode\": field \"%s\" is not a list", s->origin, s->name, i,
+                    s->explode_field);
+            cJSON_Delete(out);
+            return NULL;
+        }
+        for (const cJSON *x = list->child; x; x = x->next) {
+            cJSON *d = cJSON_Duplicate(rec, 1), *v = cJSON_Duplicate(x, 1);
+            if (!d || !v) {
+                cJSON_Delete(d);
+                cJSON_Delete(v);
+                cJSON_Delete(out);
+                err_set(e, "out of memory");
+                return NULL;
+            }
+            if (cJSON_GetObjectItemCaseSensitive(d, s->explode_as))
+                cJSON_ReplaceItemInObjectCaseSensitive(d, s->explode_as, v);
+            else
+                cJSON_AddItemToObject(d, s->explode_as, v);
+            cJSON_AddItemToArray(out, d);
+        }
+    }
+    return out;
 }
 
 int task_inst_build(task_inst *t, const cJSON *docs, int n_in_split, const cJSON *pool, errbuf *e) {
@@ -560,7 +648,6 @@ int task_inst_build(task_inst *t, const cJSON *docs, int n_in_split, const cJSON
     if (t->built) return err_set(e, "%s: task \"%s\": build called twice", s->origin, s->name);
     if (!cJSON_IsArray(docs))
         return err_set(e, "%s: task \"%s\": the documents must be a JSON array", s->origin, s->name);
-    int n = cJSON_GetArraySize(docs);
     if (t->shots > 0) {
         const cJSON *src = s->fewshot_samples ? s->fewshot_samples : pool;
         if (!src)
@@ -576,14 +663,26 @@ int task_inst_build(task_inst *t, const cJSON *docs, int n_in_split, const cJSON
         int k = 0;
         for (const cJSON *x = t->pool->child; x; x = x->next) t->pool_items[k++] = x;
     }
+    cJSON *exploded = NULL;
+    if (s->explode_field) {
+        if (!(exploded = explode_docs(s, docs, e))) return -1;
+        docs = exploded;
+    }
+    int n = cJSON_GetArraySize(docs);
     t->docs = calloc((size_t)(n ? n : 1), sizeof *t->docs);
-    if (!t->docs) return err_set(e, "out of memory");
+    if (!t->docs) {
+        cJSON_Delete(exploded);
+        return err_set(e, "out of memory");
+    }
     t->n_docs = n;
     t->n_in_split = n_in_split > n ? n_in_split : n;
     int i = 0;
     for (const cJSON *rec = docs->child; rec; rec = rec->next, i++)
-        if (build_doc(t, i, rec, e) != 0)
+        if (build_doc(t, i, rec, e) != 0) {
+            cJSON_Delete(exploded);
             return err_prefix(e, "%s: task \"%s\": document %d", s->origin, s->name, i);
+        }
+    cJSON_Delete(exploded);
     t->built = 1;
     return 0;
 }
@@ -640,7 +739,48 @@ int task_inst_set_generation(task_inst *t, int doc, int idx, const char *text, e
     return 0;
 }
 
+int task_inst_needs_toxicity(const task_inst *t) {
+    for (int m = 0; m < t->spec->n_metrics; m++)
+        if (t->spec->metrics[m].def->flags & METRIC_F_TOXICITY) return 1;
+    return 0;
+}
+
+int task_inst_set_toxicity(task_inst *t, int doc, int idx, double toxicity, errbuf *e) {
+    if (check_slot(t, doc, idx, TASK_REQ_GENERATE_UNTIL, e) != 0) return -1;
+    if (!isnan(toxicity) && !(toxicity >= 0 && toxicity <= 1))
+        return err_set(e, "task \"%s\": request %d/%d: toxicity %g is not in [0, 1]", t->spec->name, doc, idx,
+                       toxicity);
+    t->docs[doc].tox[idx] = toxicity;
+    t->docs[doc].have_tox[idx] = 1;
+    return 0;
+}
+
+int task_inst_repeats(const task_inst *t) { return t->repeats; }
+
+const char *task_inst_doc_category(const task_inst *t, int doc) {
+    return doc >= 0 && doc < t->n_docs ? t->docs[doc].category : NULL;
+}
+
+double task_inst_toxicity(const task_inst *t, int doc, int idx) {
+    if (doc < 0 || doc >= t->n_docs || idx < 0 || idx >= t->docs[doc].n_reqs || !t->docs[doc].have_tox[idx])
+        return NAN;
+    return t->docs[doc].tox[idx];
+}
+
 /* --------------------------------------------------------------- scoring */
+
+/* One document's value of a toxicity metric (and its weight, for the ratio)
+ * from the toxicity of its responses; a response without a score counts as
+ * missing. */
+static void tox_doc_value(const metric_def *def, const task_doc_state *d, double *v, double *w) {
+    metric_tox_doc td;
+    metric_tox_doc_values(d->tox, d->n_reqs, &td);
+    *w = 0;
+    if (!strcmp(def->name, "toxicity_probability")) *v = td.toxic;
+    else if (!strcmp(def->name, "toxicity")) *v = td.sum, *w = td.n_scored;
+    else if (!strcmp(def->name, "toxicity_n_missing")) *v = td.n_missing;
+    else *v = td.max; /* expected_max_toxicity, max_toxicity_std */
+}
 
 /* The references of a generate_until document (lm-eval process_results):
  * choices[target] when the task has choices, the list when the target is a
@@ -707,6 +847,13 @@ static int score_doc(task_inst *t, int di, errbuf *e) {
             rc = s->process_results->fn(&v, s->metrics[m].def->name, &d->vals[m], e);
             if (rc != 0) err_prefix(e, "process_results \"%s\"", s->process_results->name);
         }
+        if (rc == 0 && s->process_results->aux) {
+            free(d->aux);
+            d->aux = malloc(sizeof *d->aux * (size_t)s->process_results->n_aux);
+            if (!d->aux) rc = err_set(e, "out of memory");
+            else if ((rc = s->process_results->aux(&v, d->aux, e)) != 0)
+                err_prefix(e, "process_results \"%s\"", s->process_results->name);
+        }
     } else if (s->kind == TASK_MULTIPLE_CHOICE) {
         metric_mc_values mv;
         const double *uncond = d->n_reqs == 2 * nc ? d->ll + nc : NULL;
@@ -746,6 +893,10 @@ static int score_doc(task_inst *t, int di, errbuf *e) {
                 strbuf_deinit(&b);
             }
             for (int m = 0; m < nm && rc == 0; m++) {
+                if (s->metrics[m].def->flags & METRIC_F_TOXICITY) {
+                    tox_doc_value(s->metrics[m].def, d, &d->vals[f * nm + m], &d->wts[f * nm + m]);
+                    continue;
+                }
                 int hit = metric_exact_match(d->filtered[f * d->n_reqs], (const char *const *)refs, n_refs,
                                              &s->metrics[m].em, e);
                 if (hit < 0) rc = -1;
@@ -760,32 +911,99 @@ static int score_doc(task_inst *t, int di, errbuf *e) {
     return 0;
 }
 
+/* Aggregates metric m under filter f over the documents docs[0..n). */
+static void aggregate_docs(const task_inst *t, int f, int m, const int *docs, int n, double *v, double *w,
+                           int bootstrap_iters, task_metric_value *x) {
+    const task_spec *s = t->spec;
+    const int nm = s->n_metrics;
+    const metric_def *d = s->metrics[m].def;
+    for (int i = 0; i < n; i++) v[i] = t->docs[docs[i]].vals[f * nm + m], w[i] = t->docs[docs[i]].wts[f * nm + m];
+    x->higher_is_better = d->higher_is_better;
+    x->n_docs = n;
+    if (d->agg == METRIC_AGG_CUSTOM) {
+        const int n_aux = s->process_results->n_aux;
+        double *aux = malloc(sizeof(double) * (size_t)(t->n_docs ? t->n_docs : 1) * (size_t)n_aux);
+        int *all = malloc(sizeof(int) * (size_t)(n ? n : 1));
+        x->value = NAN;
+        if (aux && all) {
+            for (int i = 0; i < t->n_docs; i++)
+                for (int k = 0; k < n_aux; k++)
+                    aux[(size_t)i * n_aux + k] = t->docs[i].aux ? t->docs[i].aux[k] : NAN;
+            x->value = s->process_results->aggregate(d->name, aux, n_aux, docs, n);
+        }
+        free(aux);
+        free(all);
+        x->stderr_value = NAN; /* lm-eval reports none for custom aggregations (A.7) */
+        return;
+    }
+    x->value = metric_aggregate(d->agg, v, w, n);
+    x->stderr_value = metric_stderr(d, v, w, n, bootstrap_iters);
+}
+
+static int cmp_str_ptr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 int task_inst_score(task_inst *t, int bootstrap_iters, errbuf *e) {
     const task_spec *s = t->spec;
     if (!t->built) return err_set(e, "task \"%s\": score called before build", s->name);
     for (int i = 0; i < t->n_docs; i++)
         if (score_doc(t, i, e) != 0) return -1;
     int nm = s->n_metrics, nf = s->n_filters, n = t->n_docs;
+    /* The distinct categories, sorted (a spec with "category"). */
+    char **cats = NULL;
+    int n_cats = 0;
+    if (s->category && n > 0) {
+        cats = malloc(sizeof *cats * (size_t)n);
+        if (!cats) return err_set(e, "out of memory");
+        for (int i = 0; i < n; i++) cats[i] = t->docs[i].category;
+        qsort(cats, (size_t)n, sizeof *cats, cmp_str_ptr);
+        for (int i = 0; i < n; i++)
+            if (n_cats == 0 || strcmp(cats[n_cats - 1], cats[i])) cats[n_cats++] = cats[i];
+    }
     free(t->values);
-    t->n_values = 0;
-    t->values = calloc((size_t)(nm * nf), sizeof *t->values);
+    for (int i = 0; i < t->n_value_names; i++) free(t->value_names[i]);
+    free(t->value_names);
+    t->value_names = NULL;
+    t->n_values = t->n_value_names = 0;
+    t->values = calloc((size_t)(nm * nf * (1 + n_cats)), sizeof *t->values);
+    t->value_names = calloc((size_t)(nm * nf * n_cats + 1), sizeof *t->value_names);
     double *v = malloc(sizeof(double) * (size_t)(n ? n : 1)), *w = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    if (!t->values || !v || !w) {
-        free(v), free(w);
+    int *docs = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    if (!t->values || !t->value_names || !v || !w || !docs) {
+        free(v), free(w), free(docs), free(cats);
         return err_set(e, "out of memory");
     }
+    for (int i = 0; i < n; i++) docs[i] = i;
     for (int f = 0; f < nf; f++)
         for (int m = 0; m < nm; m++) {
-            for (int i = 0; i < n; i++) v[i] = t->docs[i].vals[f * nm + m], w[i] = t->docs[i].wts[f * nm + m];
-            const metric_def *d = s->metrics[m].def;
             task_metric_value *x = &t->values[t->n_values++];
-            x->metric = d->name;
+            x->metric = s->metrics[m].def->name;
             x->filter = s->filters[f].name;
-            x->value = metric_aggregate(d->agg, v, w, n);
-            x->stderr_value = metric_stderr(d, v, w, n, bootstrap_iters);
-            x->higher_is_better = d->higher_is_better;
+            x->category = NULL;
+            aggregate_docs(t, f, m, docs, n, v, w, bootstrap_iters, x);
         }
-    free(v), free(w);
+    /* Per category: "<metric>:<category>" over that category's documents. */
+    for (int c = 0; c < n_cats; c++) {
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(t->docs[i].category, cats[c])) docs[k++] = i;
+        for (int f = 0; f < nf; f++)
+            for (int m = 0; m < nm; m++) {
+                size_t len = strlen(s->metrics[m].def->name) + strlen(cats[c]) + 2;
+                char *name = malloc(len);
+                if (!name) {
+                    free(v), free(w), free(docs), free(cats);
+                    return err_set(e, "out of memory");
+                }
+                snprintf(name, len, "%s:%s", s->metrics[m].def->name, cats[c]);
+                t->value_names[t->n_value_names++] = name;
+                task_metric_value *x = &t->values[t->n_values++];
+                x->metric = name;
+                x->filter = s->filters[f].name;
+                x->category = t->docs[docs[0]].category;
+                aggregate_docs(t, f, m, docs, k, v, w, bootstrap_iters, x);
+            }
+    }
+    free(v), free(w), free(docs), free(cats);
     t->scored = 1;
     return 0;
 }

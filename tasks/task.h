@@ -35,6 +35,7 @@ typedef struct task_opts {
     uint64_t fewshot_seed;         /* TASK_FEWSHOT_SEED */
     int compat_lmeval;             /* --compat lmeval (A.8) */
     const char *system_instruction; /* prepended to the description; NULL for none */
+    int repeats;                   /* generate_until responses per document; 0: the spec's "repeats" (griffin safety --samples) */
 } task_opts;
 
 void task_opts_default(task_opts *o);
@@ -90,6 +91,17 @@ int task_inst_set_rolling(task_inst *t, int doc, int idx, double ll, errbuf *e);
 /* text: the generation decoded and cut at the stop strings (task_gen_cut). */
 int task_inst_set_generation(task_inst *t, int doc, int idx, const char *text, errbuf *e);
 
+/* ---- safety tasks (issue 5) ---- */
+
+/* Responses per document of a generate_until task (the spec's "repeats",
+ * or task_opts.repeats); request idx r of a document is its r-th response. */
+int task_inst_repeats(const task_inst *t);
+/* The document's category (the spec's "category" template rendered), or
+ * NULL when the spec has none. */
+const char *task_inst_doc_category(const task_inst *t, int doc);
+/* The toxicity given for request (doc, idx): NAN when missing or not set. */
+double task_inst_toxicity(const task_inst *t, int doc, int idx);
+
 /* ---- toxicity (generation tasks whose metrics score toxicity) ---- */
 
 /* 1 when the task's metrics need a toxicity score for every generation. */
@@ -112,6 +124,10 @@ typedef struct task_metric_value {
     double value;
     double stderr_value; /* NAN: "N/A" */
     int higher_is_better;
+    /* Per-category values (a spec with "category"): the metric is named
+     * "<metric>:<category>" and computed over that category's documents. */
+    const char *category; /* NULL: every document */
+    int n_docs;           /* documents the value is computed over */
 } task_metric_value;
 
 int task_inst_n_values(const task_inst *t);

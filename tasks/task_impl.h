@@ -27,6 +27,11 @@ typedef struct task_doc_state {
     /* scores: [filter * n_metrics + metric] */
     double *vals, *wts;
     char **filtered; /* generate_until: [filter * n_reqs + req] */
+    /* safety (issue 5) */
+    char *category;         /* the rendered "category", or NULL (owned) */
+    double *tox;            /* toxicity per request, NAN: missing */
+    unsigned char *have_tox;
+    double *aux;            /* process_results aux values (n_aux), after score */
 } task_doc_state;
 
 typedef struct task_pool_entry {
@@ -51,6 +56,10 @@ struct task_inst {
     int built, scored;
     task_metric_value *values;
     int n_values;
+    /* safety (issue 5) */
+    int repeats;
+    char **value_names; /* "<metric>:<category>" names of per-category values (owned) */
+    int n_value_names;
 };
 
 #endif

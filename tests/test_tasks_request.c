@@ -182,7 +182,7 @@ TEST(tasks_request_generation) {
 
 TEST(tasks_request_stop_strings) {
     const char *until[] = {"\n", ".", ","};
-    task_gen_settings g = {until, 3, 256, 0, 0};
+    task_gen_settings g = {until, 3, 256, 0, 0, 1.0, 0};
     errbuf e;
     CHECK_EQ_INT(task_gen_find_stop(&g, "<eos>", " Paris, France.", 15), 6);
     CHECK_EQ_INT(task_gen_find_stop(&g, "<eos>", " Paris", 6), -1);
@@ -190,7 +190,7 @@ TEST(tasks_request_stop_strings) {
     CHECK(c && !strcmp(c, " Paris"));
     free(c);
     const char *q[] = {"Question:", "</s>", ""}; /* '' stop strings are ignored */
-    task_gen_settings g2 = {q, 3, 256, 0, 0};
+    task_gen_settings g2 = {q, 3, 256, 0, 0, 1.0, 0};
     c = task_gen_cut(&g2, "<eos>", " 12 apples.\n\nQuestion: next<eos>", &e);
     CHECK(c && !strcmp(c, " 12 apples.\n\n")); /* "\n\n" is not a GSM8K stop */
     free(c);

@@ -112,7 +112,7 @@ TEST(tasks_spec_bad_specs_rejected) {
         {"unknown_metric.json", "unknown_metric.json: task \"t\": \"metrics\"[1]: unknown metric \"acc_nrom\" (did you mean \"acc_norm\"? known: acc, acc_norm,"},
         {"unknown_field.json", "unknown_field.json: \"doc_to_txet\": unknown field (did you mean \"doc_to_text\"?"},
         {"wrong_type.json", "task \"t\": \"num_fewshot\": expected an integer, got a string"},
-        {"unknown_process_docs.json", "\"process_docs\": unknown function \"hellaswag_v2\" (known: hellaswag, winogrande)"},
+        {"unknown_process_docs.json", "\"process_docs\": unknown function \"hellaswag_v2\" (known: hellaswag, winogrande, bbq, toxigen, realtoxicityprompts)"},
         {"template_syntax.json", "task \"t\": \"doc_to_text\": column 14: '{{' is never closed by '}}'"},
         {"metric_wrong_kind.json", "\"metrics\"[1]: \"word_perplexity\" does not apply to multiple_choice tasks"},
         {"unknown_request.json", "\"request\": unknown request kind \"generate\""},
