@@ -314,11 +314,22 @@ cJSON *task_inst_sample_json(const task_inst *t, int doc, int f, errbuf *e) {
     cJSON_AddStringToObject(o, "doc_hash", doc_hash);
     cJSON_AddStringToObject(o, "prompt_hash", prompt_hash);
     cJSON_AddStringToObject(o, "target_hash", target_hash);
+    /* safety tasks (issue 5): the document's category and each response's
+     * toxicity (null: the scorer could not score it) */
+    if (d->category) cJSON_AddStringToObject(o, "category", d->category);
+    if (task_inst_needs_toxicity(t)) {
+        cJSON *tox = cJSON_AddArrayToObject(o, "toxicity");
+        for (int r = 0; r < d->n_reqs; r++) {
+            double x = task_inst_toxicity(t, doc, r);
+            cJSON_AddItemToArray(tox, isnan(x) ? cJSON_CreateNull() : cJSON_CreateNumber(x));
+        }
+    }
     int nm = s->n_metrics;
     for (int m = 0; m < nm; m++) {
         const metric_def *def = s->metrics[m].def;
         double v = d->vals[f * nm + m];
-        if (def->agg == METRIC_AGG_WEIGHTED_PERPLEXITY || def->agg == METRIC_AGG_BITS_PER_BYTE) {
+        if (def->agg == METRIC_AGG_WEIGHTED_PERPLEXITY || def->agg == METRIC_AGG_BITS_PER_BYTE ||
+            def->agg == METRIC_AGG_RATIO) {
             /* lm-eval logs the (loglikelihood, words-or-bytes) tuple */
             cJSON *pair = cJSON_CreateArray();
             cJSON_AddItemToArray(pair, cJSON_CreateNumber(v));

@@ -923,16 +923,14 @@ static void aggregate_docs(const task_inst *t, int f, int m, const int *docs, in
     if (d->agg == METRIC_AGG_CUSTOM) {
         const int n_aux = s->process_results->n_aux;
         double *aux = malloc(sizeof(double) * (size_t)(t->n_docs ? t->n_docs : 1) * (size_t)n_aux);
-        int *all = malloc(sizeof(int) * (size_t)(n ? n : 1));
         x->value = NAN;
-        if (aux && all) {
+        if (aux) {
             for (int i = 0; i < t->n_docs; i++)
                 for (int k = 0; k < n_aux; k++)
                     aux[(size_t)i * n_aux + k] = t->docs[i].aux ? t->docs[i].aux[k] : NAN;
             x->value = s->process_results->aggregate(d->name, aux, n_aux, docs, n);
         }
         free(aux);
-        free(all);
         x->stderr_value = NAN; /* lm-eval reports none for custom aggregations (A.7) */
         return;
     }

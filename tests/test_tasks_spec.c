@@ -23,10 +23,11 @@ static task_set *builtin(void) {
 TEST(tasks_spec_builtin_loads) {
     task_set *s = builtin();
     if (!s) return;
-    /* 17 spec files, mmlu.json expanding into 57 subject tasks */
-    CHECK_EQ_INT(task_set_n_tasks(s), 16 + 57);
-    CHECK_EQ_INT(task_set_n_groups(s), 5);
-    CHECK_EQ_INT(task_set_n_suites(s), 2);
+    /* 17 spec files, mmlu.json expanding into 57 subject tasks; the safety
+     * specs add 15 tasks (winogender 2, winobias 4) and the winobias group */
+    CHECK_EQ_INT(task_set_n_tasks(s), 16 + 57 + 15);
+    CHECK_EQ_INT(task_set_n_groups(s), 5 + 1);
+    CHECK_EQ_INT(task_set_n_suites(s), 2 + 2);
     const task_spec *t = task_set_find(s, "mmlu_abstract_algebra");
     if (CHECK(t != NULL)) {
         CHECK(!strcmp(task_spec_dataset(t), "cais/mmlu"));
