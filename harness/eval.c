@@ -148,6 +148,7 @@ static int build_task(evalrun *r, int i, errbuf *e) {
     to.fewshot_seed = r->o->fewshot_seed;
     to.compat_lmeval = r->o->compat_lmeval;
     to.system_instruction = r->o->system_instruction;
+    to.repeats = r->o->repeats;
     task_inst *ti = task_inst_create(spec, &to, e);
     if (!ti) return -1;
     r->insts[i] = ti;
@@ -482,7 +483,7 @@ static int generate(evalrun *r, errbuf *e) {
                                 .n_until = nu};
             if (st->do_sample) {
                 reqs[j].sampling = (sample_opts){.temperature = st->temperature > 0 ? st->temperature : 1.0,
-                                                 .top_k = 0, .top_p = 1.0};
+                                                 .top_k = st->top_k, .top_p = st->top_p};
                 reqs[j].seed = request_seed(r->o->sample_seed, r->pends[g->pend].key);
             }
         }
@@ -703,7 +704,7 @@ static int store_samples_and_metrics(evalrun *r, FILE *samples_out, errbuf *e) {
         for (int v = 0; rc == 0 && v < task_inst_n_values(ti); v++) {
             const task_metric_value *mv = task_inst_value(ti, v);
             store_metric sm = {.task = name, .metric = mv->metric, .filter = mv->filter, .value = mv->value,
-                               .value_stderr = mv->stderr_value, .n = task_inst_n_docs(ti),
+                               .value_stderr = mv->stderr_value, .n = mv->n_docs,
                                .higher_is_better = mv->higher_is_better, .is_group = 0};
             rc = store_put_metrics(r->st, r->run_id, &sm, 1, e);
         }
@@ -810,6 +811,7 @@ static char *settings_json(evalrun *r) {
         cJSON_AddNumberToObject(t, "version", task_spec_version(task_inst_spec(r->insts[i])));
         cJSON_AddNumberToObject(t, "num_fewshot", task_inst_num_fewshot(r->insts[i]));
         cJSON_AddNumberToObject(t, "n_docs", task_inst_n_docs(r->insts[i]));
+        if (task_inst_repeats(r->insts[i]) > 1) cJSON_AddNumberToObject(t, "repeats", task_inst_repeats(r->insts[i]));
         cJSON_AddItemToArray(tasks, t);
     }
     cJSON_AddNumberToObject(s, "fewshot_seed", (double)r->o->fewshot_seed);
