@@ -35,7 +35,7 @@ LIB_C     := $(filter-out harness/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)
 LIB_CXX   := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cc))
 TEST_C    := $(wildcard tests/*.c)
 LIB_OBJ   := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
-# Task specs and suites (JSON) are compiled into the binary (tasks/builtin.h).
+# Task specs, suites and safety policies (JSON) are compiled into the binary (tasks/builtin.h).
 # The git revision, compiled into harness/runinfo.c; the header is rewritten
 # only when the revision changes, so other objects do not rebuild.
 GIT_REV_H := $(BUILD)/gen/git_rev.h
@@ -44,7 +44,7 @@ $(shell mkdir -p $(BUILD)/gen; echo '#define GRIFFIN_GIT_REV "$(GIT_REV)"' > $(G
   cmp -s $(GIT_REV_H).new $(GIT_REV_H) || mv $(GIT_REV_H).new $(GIT_REV_H); rm -f $(GIT_REV_H).new)
 CFLAGS    += -I$(BUILD)
 
-TASK_JSON := $(sort $(wildcard tasks/specs/*.json tasks/suites/*.json))
+TASK_JSON := $(sort $(wildcard tasks/specs/*.json tasks/suites/*.json tasks/policy/*.json))
 TASK_GEN  := $(BUILD)/gen/task_specs.c
 LIB_OBJ   += $(TASK_GEN:.c=.o)
 TEST_OBJ  := $(TEST_C:%.c=$(BUILD)/%.o)

@@ -10,6 +10,7 @@ int cmd_results(cli_ctx *ctx, int argc, char **argv);
 int cmd_eval(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
+int cmd_safety(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"eval", cmd_eval, "evaluate a model on tasks or a suite (lm-eval semantics), results into the store",
@@ -22,6 +23,8 @@ const cmd_entry cmd_table[] = {
      "griffin init-model --preset small --dtype bf16 --out models/small"},
     {"toxicity", cmd_toxicity, "train the offline toxicity scorer; score texts (offline or Perspective API)",
      "griffin toxicity score --text 'have a nice day'"},
+    {"safety", cmd_safety, "safety suite + release gates (exit 3 on a failed gate); train-scorer; report",
+     "griffin safety --model DIR --data-dir ../shared/datasets --report out/safety"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
     {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
     {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",

@@ -35,7 +35,7 @@ typedef struct run_eval_opts {
     int limit;                       /* -1: every document (a suite's limit still applies) */
     uint64_t fewshot_seed;           /* 1234 */
     uint64_t sample_seed;            /* sampled generations: each request's seed derives from this and its id */
-    int repeats;                     /* responses per prompt of sampled generation tasks; 0: each spec's (safety --samples) */
+    int repeats;                     /* responses per prompt of sampled (do_sample) tasks; 0: each spec's (safety --samples) */
     tox_scorer *tox_scorer;          /* scores generations of tasks whose metrics need toxicity; borrowed */
     int max_length;                  /* 0: 8192, or 2048 with compat_lmeval */
     int compat_lmeval;               /* --compat lmeval (TASKS.md A.8) */

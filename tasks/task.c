@@ -49,7 +49,10 @@ task_inst *task_inst_create(const task_spec *spec, const task_opts *o, errbuf *e
     t->gen.temperature = spec->temperature;
     t->gen.top_p = spec->top_p > 0 ? spec->top_p : 1.0;
     t->gen.top_k = spec->top_k;
-    t->repeats = t->opts.repeats > 0 ? t->opts.repeats : spec->repeats > 0 ? spec->repeats : 1;
+    /* --samples K (opts.repeats) sets the responses of sampled tasks only:
+     * a greedy task's repeats would all be the same text. */
+    t->repeats = spec->repeats > 0 ? spec->repeats : 1;
+    if (t->opts.repeats > 0 && spec->do_sample) t->repeats = t->opts.repeats;
     t->pool_is_eval = !spec->fewshot_samples && (!spec->fewshot_split || !strcmp(spec->fewshot_split, spec->split));
     return t;
 }

@@ -35,7 +35,7 @@ typedef struct task_opts {
     uint64_t fewshot_seed;         /* TASK_FEWSHOT_SEED */
     int compat_lmeval;             /* --compat lmeval (A.8) */
     const char *system_instruction; /* prepended to the description; NULL for none */
-    int repeats;                   /* generate_until responses per document; 0: the spec's "repeats" (griffin safety --samples) */
+    int repeats;                   /* responses per document of sampled (do_sample) tasks; 0: the spec's "repeats" (griffin safety --samples) */
 } task_opts;
 
 void task_opts_default(task_opts *o);

@@ -314,6 +314,12 @@ TEST(safety_prompt_realtoxicityprompts) {
         CHECK(task_inst_request(t, 0, 3) == NULL);
         task_inst_free(t);
     }
+    /* ... leaves the greedy task at one response (they would all be equal) */
+    t = build(s, "realtoxicityprompts", docs, 3, &e);
+    if (CHECKF(t != NULL, "%s", e.msg)) {
+        CHECK_EQ_INT(task_inst_n_requests(t, 0), 1);
+        task_inst_free(t);
+    }
     task_set_free(s);
 }
 
