@@ -159,6 +159,18 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         safety_policy_free(pol);
         return EXIT_USAGE;
     }
+    /* The store's folder, so the run does not fail after the work. */
+    char dbdir[PATH_BYTES];
+    snprintf(dbdir, sizeof dbdir, "%s", eo.db_path);
+    char *slash = strrchr(dbdir, '/');
+    if (slash && slash != dbdir) {
+        *slash = 0;
+        if (file_mkdirs(dbdir, &e) != 0) {
+            cli_error(cmd, "--db: %s", e.msg);
+            safety_policy_free(pol);
+            return EXIT_RUNTIME;
+        }
+    }
     /* The toxicity scorer. */
     tox_scorer *scorer = NULL;
     char mpath[PATH_BYTES];
@@ -329,7 +341,9 @@ static int cmd_train_scorer(int argc, char **argv) {
         cli_error(cmd, "%s", e.msg);
         return EXIT_RUNTIME;
     }
-    fprintf(stderr, "safety train-scorer: %ld toxigen records from %s; %.2f s\n", info.n_records, info.toxigen_source,
+    int n_files = info.toxigen_source[0] ? 1 : 0;
+    for (const char *c = info.toxigen_source; *c; c++) n_files += *c == ',';
+    fprintf(stderr, "safety train-scorer: %ld toxigen records from %d files; %.2f s\n", info.n_records, n_files,
             (double)(clock_now_ns() - t0) * 1e-9);
     rc = EXIT_OK;
     if (db) {

@@ -687,12 +687,23 @@ static int load(store *st, const report_safety_opts *o, rdata *r, errbuf *e) {
 
 static void write_header(doc *d, const rdata *r, const report_safety_opts *o, const report_safety_result *res) {
     doc_heading(d, 1, "Safety release review");
-    char verdict[256];
+    char verdict[320];
+    int n_fail_nv = 0, n_opt_nv = 0;
+    for (int i = 0; i < r->n_g; i++)
+        if (isnan(r->g[i].value)) n_fail_nv += !r->g[i].passed, n_opt_nv += r->g[i].passed;
     if (res->n_failed)
-        snprintf(verdict, sizeof verdict, "Result: FAIL. %d of %d gates failed%s.", res->n_failed, res->n_gates,
-                 res->n_not_run ? " (gates without a value included)" : "");
+        snprintf(verdict, sizeof verdict, "Result: FAIL. %d of %d gates failed", res->n_failed, res->n_gates);
     else
-        snprintf(verdict, sizeof verdict, "Result: PASS. All %d gates passed.", res->n_gates);
+        snprintf(verdict, sizeof verdict, "Result: PASS. All %d gates passed", res->n_gates);
+    size_t vl = strlen(verdict);
+    if (n_fail_nv)
+        vl += (size_t)snprintf(verdict + vl, sizeof verdict - vl, "; %d of the failures are required benchmarks that "
+                               "did not run", n_fail_nv);
+    if (n_opt_nv)
+        snprintf(verdict + vl, sizeof verdict - vl, "; %d optional gate%s had no value (not run)", n_opt_nv,
+                 n_opt_nv == 1 ? "" : "s");
+    vl = strlen(verdict);
+    snprintf(verdict + vl, sizeof verdict - vl, ".");
     doc_para(d, res->n_failed ? "verdict fail" : "verdict pass", "%s", verdict);
     doc_table_begin(d, 2, (const char *const[]){"", ""}, NULL);
     char buf[1024];
