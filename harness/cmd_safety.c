@@ -1,6 +1,7 @@
 /* harness/cmd_safety.c: `griffin safety` (the safety suite, gates, report),
  * `griffin safety train-scorer`, `griffin safety report`, `griffin safety
  * policy` (docs/safety.md). */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -355,18 +356,38 @@ static int cmd_train_scorer(int argc, char **argv) {
         store_close(st);
     }
     if (json) {
-        printf("{\"model\": \"%s\", \"scorer\": \"%s\", \"label\": \"%s\", \"n_toxigen\": %d, \"n_toxic\": %d, "
-               "\"n_benign_extra\": %d, \"n_train\": %d, \"n_heldout\": %d, \"heldout_acc\": %.6f, \"heldout_auc\": "
-               "%.6f}\n",
-               path, tox_scorer_id(s), tox_scorer_label(s), info.n_toxigen, info.n_toxigen_toxic, info.n_benign,
-               mt->n_train, mt->n_heldout, mt->heldout_acc, mt->heldout_auc);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", path);
+        cJSON_AddStringToObject(o, "scorer", tox_scorer_id(s));
+        cJSON_AddStringToObject(o, "label", tox_scorer_label(s));
+        cJSON_AddNumberToObject(o, "n_toxigen", info.n_toxigen);
+        cJSON_AddNumberToObject(o, "n_toxic", info.n_toxigen_toxic);
+        cJSON_AddNumberToObject(o, "n_benign_extra", info.n_benign);
+        cJSON_AddNumberToObject(o, "n_train", mt->n_train);
+        cJSON_AddNumberToObject(o, "n_heldout", mt->n_heldout);
+        const char *keys[] = {"heldout_acc", "heldout_auc"};
+        const double vals[] = {mt->heldout_acc, mt->heldout_auc};
+        for (int i = 0; i < 2; i++) {
+            if (isnan(vals[i])) cJSON_AddNullToObject(o, keys[i]);
+            else cJSON_AddNumberToObject(o, keys[i], vals[i]);
+        }
+        char *text = cJSON_PrintUnformatted(o);
+        if (text) printf("%s\n", text);
+        free(text);
+        cJSON_Delete(o);
     } else {
         printf("model      %s\nscorer     %s\n", path, tox_scorer_label(s));
         printf("data       %d ToxiGen sentences (%d toxic) + %d generic benign (training only: %s)\n",
                info.n_toxigen, info.n_toxigen_toxic, info.n_benign, info.benign_sources);
-        printf("train      %d sentences: accuracy %.3f, AUC %.3f\n", mt->n_train, mt->train_acc, mt->train_auc);
-        printf("held out   %d ToxiGen sentences (%ld%%, %d toxic): accuracy %.3f, AUC %.3f\n", mt->n_heldout, holdout,
-               mt->n_heldout_toxic, mt->heldout_acc, mt->heldout_auc);
+        char a[4][16];
+        const double v[4] = {mt->train_acc, mt->train_auc, mt->heldout_acc, mt->heldout_auc};
+        for (int i = 0; i < 4; i++) {
+            if (isnan(v[i])) snprintf(a[i], sizeof a[i], "n/a");
+            else snprintf(a[i], sizeof a[i], "%.3f", v[i]);
+        }
+        printf("train      %d sentences: accuracy %s, AUC %s\n", mt->n_train, a[0], a[1]);
+        printf("held out   %d ToxiGen sentences (%ld%%, %d toxic): accuracy %s, AUC %s\n", mt->n_heldout, holdout,
+               mt->n_heldout_toxic, a[2], a[3]);
     }
     tox_scorer_free(s);
     return rc;
