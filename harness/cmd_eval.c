@@ -126,8 +126,7 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     }
     double share_saved = sum.tokens_requested > 0 ? 100.0 * (1.0 - (double)sum.tokens_forwarded / sum.tokens_requested)
                                                   : 0.0;
-    if (!quiet)
-        fprintf(stderr,
+    fprintf(stderr,
                 "eval: run %lld done in %.1f s: %.1f s in the model (%.1f%%), %.1f s elsewhere (%.1f%%); %ld requests "
                 "(%ld computed, %ld reused from the store, %ld duplicates); %ld tokens through the model, %ld without "
                 "context sharing (%.1f%% saved)\n",
