@@ -18,7 +18,7 @@ static void on_signal(int sig) {
 int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     run_eval_opts o;
     run_eval_opts_default(&o);
-    cli_list tasks = {0}, suites = {0}, includes = {0}, texts = {0};
+    cli_list tasks = {0}, suites = {0}, includes = {0}, texts = {0}, ppl = {0};
     const char *model_dir = NULL, *compat = NULL, *data_dir = NULL, *cache_dir = NULL;
     long num_fewshot = -1, limit = -1, seed = 1234, batch = 0, threads = 0, max_length = 0, resume = 0,
          bootstrap = 100000, commit_every = 0;
@@ -44,6 +44,8 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
         {"--offline", CLI_FLAG, &offline, NULL, "never download", 1, 0, 0},
         {"--include", CLI_LIST, &includes, "PATH", "extra task spec files or directories", 1, 0, 0},
         {"--text-file", CLI_LIST, &texts, "FILE", "documents for the perplexity task (repeatable)", 1, 0, 0},
+        {"--perplexity-dataset", CLI_LIST, &ppl, "SPEC",
+         "perplexity over a dataset field: DATASET[:CONFIG]:SPLIT:FIELD (e.g. gsm8k:main:test:answer)", 1, 0, 0},
         {"--db", CLI_STR, &o.db_path, "FILE", "results store", 1, 0, 0},
         {"--resume", CLI_INT, &resume, "RUN_ID", "finish this interrupted run (default: found by its settings)", 1, 9e18,
          0},
@@ -70,7 +72,7 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
         opts, (int)(sizeof opts / sizeof opts[0]), 0};
     int rc = cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc) return rc < 0 ? EXIT_OK : rc;
-    if (tasks.n + suites.n == 0) return cli_usage_error("eval", "give --tasks or --suite");
+    if (tasks.n + suites.n + ppl.n == 0) return cli_usage_error("eval", "give --tasks or --suite");
     if (compat && strcmp(compat, "lmeval") != 0)
         return cli_usage_error("eval", "--compat: expected 'lmeval', got '%s'", compat);
     const char *names[2 * CLI_LIST_MAX];
@@ -84,6 +86,8 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     o.n_spec_paths = includes.n;
     o.text_files = texts.items;
     o.n_text_files = texts.n;
+    o.ppl_datasets = ppl.items;
+    o.n_ppl_datasets = ppl.n;
     o.num_fewshot = (int)num_fewshot;
     o.limit = (int)limit;
     o.fewshot_seed = (uint64_t)seed;
@@ -126,8 +130,7 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     }
     double share_saved = sum.tokens_requested > 0 ? 100.0 * (1.0 - (double)sum.tokens_forwarded / sum.tokens_requested)
                                                   : 0.0;
-    if (!quiet)
-        fprintf(stderr,
+    fprintf(stderr,
                 "eval: run %lld done in %.1f s: %.1f s in the model (%.1f%%), %.1f s elsewhere (%.1f%%); %ld requests "
                 "(%ld computed, %ld reused from the store, %ld duplicates); %ld tokens through the model, %ld without "
                 "context sharing (%.1f%% saved)\n",

@@ -197,6 +197,33 @@ done:
     return rc;
 }
 
+/* Adds the task "perplexity:<dataset>[:config]:<split>:<field>", a variant of
+ * "perplexity" over one field of a dataset split, and returns its name. */
+static int add_ppl_variant(task_set *set, const char *arg, char *name, size_t cap, errbuf *e) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *parts[4];
+    int n = 0;
+    for (char *p = buf, *tok; n < 4 && (tok = strsep(&p, ":"));) parts[n++] = tok;
+    if (n < 3)
+        return err_set(e, "--perplexity-dataset '%s': expected DATASET[:CONFIG]:SPLIT:FIELD", arg);
+    const char *dataset = parts[0], *config = n == 4 ? parts[1] : NULL, *split = parts[n - 2], *field = parts[n - 1];
+    for (const char *c = field; *c; c++)
+        if (!(*c == '_' || *c == '.' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            return err_set(e, "--perplexity-dataset '%s': field '%s' is not a plain field name", arg, field);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dataset", dataset);
+    if (config) cJSON_AddStringToObject(o, "config", config);
+    cJSON_AddStringToObject(o, "split", split);
+    char tmpl[160];
+    snprintf(tmpl, sizeof tmpl, "{{%s}}", field);
+    cJSON_AddStringToObject(o, "doc_to_target", tmpl);
+    snprintf(name, cap, "perplexity:%s", arg);
+    int rc = task_set_add_variant(set, "perplexity", name, o, e);
+    cJSON_Delete(o);
+    return rc;
+}
+
 /* ---- requests ---- */
 
 static int grow(void **v, long *cap, long need, size_t elem) {
@@ -927,7 +954,21 @@ int run_eval(const run_eval_opts *o, const kctx *k, run_eval_summary *sum, errbu
     for (int i = 0; i < o->n_spec_paths; i++)
         if (task_set_add_path(r.set, o->spec_paths[i], e) != 0) goto done;
     if (o->n_spec_paths && task_set_check(r.set, e) != 0) goto done;
-    if (task_set_select(r.set, o->names, o->n_names, &r.sel, e) != 0) goto done;
+    {
+        const char **names = calloc((size_t)(o->n_names + o->n_ppl_datasets + 1), sizeof *names);
+        char(*vnames)[600] = calloc((size_t)(o->n_ppl_datasets + 1), sizeof *vnames);
+        int nn = 0, ok = names && vnames;
+        for (int i = 0; ok && i < o->n_names; i++) names[nn++] = o->names[i];
+        for (int i = 0; ok && i < o->n_ppl_datasets; i++) {
+            ok = add_ppl_variant(r.set, o->ppl_datasets[i], vnames[i], sizeof vnames[i], e) == 0;
+            names[nn++] = vnames[i];
+        }
+        if (!names || !vnames) err_set(e, "eval: out of memory");
+        ok = ok && task_set_select(r.set, names, nn, &r.sel, e) == 0;
+        free(names);
+        free(vnames);
+        if (!ok) goto done;
+    }
     char tpath[4096];
     const char *tok_path = o->tokenizer_path;
     if (!tok_path) {

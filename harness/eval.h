@@ -31,6 +31,8 @@ typedef struct run_eval_opts {
     int n_spec_paths;
     const char *const *text_files;   /* records of the "text_file" dataset (perplexity) */
     int n_text_files;
+    const char *const *ppl_datasets; /* "dataset[:config]:split:field": perplexity over a dataset field */
+    int n_ppl_datasets;
     int num_fewshot;                 /* -1: each task's (or suite's) default */
     int limit;                       /* -1: every document (a suite's limit still applies) */
     uint64_t fewshot_seed;           /* 1234 */

@@ -300,3 +300,79 @@ TEST(eval_rejects_bad_input_before_model_work) {
                "'%s': exit %d, output: %s", cases[i].args, WEXITSTATUS(st), out);
     }
 }
+
+typedef struct metric_pick {
+    const char *metric;
+    double value;
+} metric_pick;
+
+static int on_pick(void *arg, const store_metric *m) {
+    metric_pick *p = arg;
+    if (strcmp(m->metric, p->metric) == 0) p->value = m->value;
+    return 0;
+}
+
+TEST(eval_perplexity_of_a_text_file_by_hand) {
+    if (access(TOKENIZER, R_OK) != 0) SKIP("%s not found", TOKENIZER);
+    char model_dir[1024], txt[1100], db[1100];
+    if (!CHECK(make_model(model_dir, sizeof model_dir) == 0)) return;
+    snprintf(txt, sizeof txt, "%s/doc.txt", test_tmpdir());
+    snprintf(db, sizeof db, "%s/p.db", test_tmpdir());
+    const char *text = "The river ran past the mill and the old stone bridge.\nTwo boats waited.";
+    FILE *f = fopen(txt, "w");
+    fputs(text, f);
+    fclose(f);
+    run_eval_opts o;
+    run_eval_opts_default(&o);
+    const char *names[] = {"perplexity"};
+    const char *files[] = {txt};
+    o.model_dir = model_dir;
+    o.names = names;
+    o.n_names = 1;
+    o.text_files = files;
+    o.n_text_files = 1;
+    o.db_path = db;
+    o.quiet = 1;
+    kctx k;
+    kctx_init(&k, NULL, 0);
+    errbuf e;
+    run_eval_summary sum;
+    FILE *saved = stdout;
+    stdout = fopen("/dev/null", "w");
+    int rc = run_eval(&o, &k, &sum, &e);
+    fclose(stdout);
+    stdout = saved;
+    if (!CHECKF(rc == 0, "%s", e.msg)) return;
+    /* By hand: every token of the text given <bos> and what precedes it. */
+    tok *t = tok_load(TOKENIZER, &e);
+    model *m = model_load(model_dir, NULL, &e);
+    int32_t *ids;
+    int n = tok_encode_alloc(t, text, strlen(text), 1, &ids, &e);
+    const int V = model_cfg(m)->vocab_size;
+    float *lg = malloc((size_t)n * V * 4);
+    state *s = state_create(m, &e);
+    model_seq q = {.st = s, .tokens = ids, .n_tokens = n - 1, .n_logits = n - 1, .logits = lg};
+    double ll = 0;
+    if (CHECK(model_forward(m, &k, &q, 1, &e) == 0))
+        for (int j = 1; j < n; j++) {
+            const float *row = lg + (long)(j - 1) * V;
+            double mx = row[0], z = 0;
+            for (int v = 1; v < V; v++) mx = row[v] > mx ? row[v] : mx;
+            for (int v = 0; v < V; v++) z += exp((double)row[v] - mx);
+            ll += row[ids[j]] - mx - log(z);
+        }
+    /* words: 14 pieces split on whitespace ("bridge." is one); bytes: strlen. */
+    double words = 14, bytes = (double)strlen(text);
+    store *st = store_open(db, NULL, &e);
+    metric_pick wp = {"word_perplexity", NAN}, bpb = {"bits_per_byte", NAN};
+    store_metrics_each(st, 1, on_pick, &wp, &e);
+    store_metrics_each(st, 1, on_pick, &bpb, &e);
+    CHECK_NEAR(log(wp.value), -ll / words, 1e-4);
+    CHECK_NEAR(bpb.value, -ll / bytes / log(2.0), 1e-4);
+    store_close(st);
+    state_free(s);
+    free(lg);
+    free(ids);
+    model_free(m);
+    tok_free(t);
+}
