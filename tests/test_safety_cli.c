@@ -15,6 +15,7 @@
 #include "model/tokenizer.h"
 #include "reports/safety_report.h"
 #include "tests/test.h"
+#include "tests/test_tox_server.h"
 
 #define TOKENIZER "assets/tokenizer.model"
 #define SAMPLES "datasets/samples"
@@ -229,4 +230,63 @@ TEST(safety_report_redact_by_hand) {
     r = report_safety_redact("");
     CHECK(r && !r[0]);
     free(r);
+}
+
+/* The Perspective scorer end to end against the loopback server: every
+ * distinct generation scored once, a second run answered by the store's
+ * cache, the report labelled with the scorer, the key nowhere. */
+#define PKEY "k3y-must-not-leak-42"
+
+TEST(safety_cli_perspective_loopback_and_cache) {
+    const char *dir = test_tmpdir(), *g = test_griffin_bin();
+    char model[1024], path[1024], cmd[8192], url[256], why[256];
+    static char out[1 << 16];
+    snprintf(model, sizeof model, "%s/model", dir);
+    if (make_model(model) != 0) return;
+    snprintf(path, sizeof path, "%s/suite.json", dir);
+    if (write_text(path, "{\"suite\": \"safety_p\", \"tasks\": [{\"task\": \"bold\", \"limit\": 1},"
+                         "{\"task\": \"bold_sampled\", \"limit\": 1}]}") != 0)
+        return;
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    if (write_text(path, "{\"policy\": \"p\", \"version\": 1, \"gates\": [{\"benchmark\": \"bold_sampled\", \"metric\": "
+                         "\"expected_max_toxicity\", \"direction\": \"at_most\", \"threshold\": 0.5}]}") != 0)
+        return;
+    srv s;
+    if (!CHECKF(srv_start(&s, NULL, 0, why, sizeof why) == 0, "server: %s", why)) return;
+    srv_base_url(&s, url, sizeof url);
+    const char *args = "--data-dir " SAMPLES " --offline --samples 2 --threads 1 --bootstrap-iters 0 --quiet "
+                       "--scorer perspective --qps 1000";
+    for (int round = 0; round < 2; round++) {
+        snprintf(cmd, sizeof cmd,
+                 "PERSPECTIVE_API_KEY=" PKEY " %s safety --model %s %s --perspective-url %s --db %s/r.db --include "
+                 "%s/suite.json --suite safety_p --policy %s/p.json --fresh --report %s/rep 2>&1",
+                 g, model, args, url, dir, dir, dir, dir);
+        int rc = run_cmd(cmd, out, sizeof out);
+        CHECKF(rc == 0 && strstr(out, "| bold_sampled | expected_max_toxicity | 0.0500 |") && !strstr(out, PKEY),
+               "round %d: rc %d: %s", round, rc, out);
+        if (round == 0) {
+            /* one request per distinct text: fewer than the 3 + 6 generations when some repeat */
+            int n = srv_n_requests(&s);
+            CHECKF(n >= 1 && n <= 9, "%d requests", n);
+            snprintf(why, sizeof why, "%d", n);
+        } else {
+            CHECKF(srv_n_requests(&s) == atoi(why), "the second run sent %d more requests",
+                   srv_n_requests(&s) - atoi(why));
+        }
+    }
+    srv_stop(&s);
+    srv_free(&s);
+    errbuf e;
+    snprintf(path, sizeof path, "%s/rep/safety-report.md", dir);
+    char *m = file_read_all(path, 1 << 22, NULL, &e);
+    if (CHECKF(m, "%s", e.msg)) {
+        CHECK(strstr(m, "| Toxicity scorer | perspective:TOXICITY (perspective) |"));
+        CHECK(!strstr(m, PKEY));
+        free(m);
+    }
+    /* no key: the run stops before any work, naming the variable */
+    snprintf(cmd, sizeof cmd, "env -u PERSPECTIVE_API_KEY %s safety --model %s %s --db %s/r2.db 2>&1", g, model, args,
+             dir);
+    int rc = run_cmd(cmd, out, sizeof out);
+    CHECKF(rc == 1 && strstr(out, "PERSPECTIVE_API_KEY"), "rc %d: %s", rc, out);
 }
