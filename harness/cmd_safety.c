@@ -52,7 +52,14 @@ static void print_gates(const safety_gate_results *g) {
         else snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         const char *res = !g->r[i].found ? (x->passed ? "not run (optional)" : "FAIL (not run)")
                                          : x->passed ? "pass" : "FAIL";
-        printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", x->benchmark, x->metric, v, ci, th, res, bv, d);
+        char metric[300];
+        size_t k = 0;
+        for (const char *c = x->metric; *c && k + 2 < sizeof metric; c++) {
+            if (*c == '|') metric[k++] = '\\'; /* a Markdown table cell */
+            metric[k++] = *c;
+        }
+        metric[k] = 0;
+        printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", x->benchmark, metric, v, ci, th, res, bv, d);
     }
     fflush(stdout);
 }
@@ -244,10 +251,13 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     }
     printf("\n");
     print_gates(&sum.gates);
-    int n_pass = sum.gates.n - sum.gates.n_failed;
-    fprintf(stderr, "safety: run %lld in %s: %d gates, %d passed, %d failed (%d without a value); toxicity by %s\n",
-            (long long)sum.run_id, eo.db_path, sum.gates.n, n_pass, sum.gates.n_failed, sum.gates.n_not_run,
-            tox_scorer_label(scorer));
+    int n_pass = sum.gates.n - sum.gates.n_failed, n_req_nv = 0;
+    for (int i = 0; i < sum.gates.n; i++) n_req_nv += !sum.gates.r[i].found && !sum.gates.r[i].g.passed;
+    fprintf(stderr,
+            "safety: run %lld in %s: %d gates, %d passed, %d failed (%d of them required but not run); %d optional "
+            "not run; toxicity by %s\n",
+            (long long)sum.run_id, eo.db_path, sum.gates.n, n_pass, sum.gates.n_failed, n_req_nv,
+            sum.gates.n_not_run - n_req_nv, tox_scorer_label(scorer));
     rc = sum.gates.n_failed ? EXIT_GATE : EXIT_OK;
     if (report_dir) {
         store_open_opts ro = {.read_only = 1};
@@ -467,7 +477,7 @@ static int cmd_policy(int argc, char **argv) {
     printf("| Benchmark | Metric | Threshold | Per category | Required |\n|---|---|---|---|---|\n");
     for (int i = 0; i < p->n_gates; i++) {
         const safety_gate_spec *g = &p->gates[i];
-        printf("| %s | %s%s%s | %s %g | ", g->benchmark, g->use_abs ? "|" : "", g->metric, g->use_abs ? "|" : "",
+        printf("| %s | %s%s%s | %s %g | ", g->benchmark, g->use_abs ? "\\|" : "", g->metric, g->use_abs ? "\\|" : "",
                g->direction == STORE_GATE_AT_LEAST ? ">=" : "<=", g->threshold);
         for (int k = 0; k < g->n_cats; k++) printf("%s%s %g", k ? ", " : "", g->cats[k].category, g->cats[k].threshold);
         printf(" | %s |\n", g->required ? "yes" : "no");
