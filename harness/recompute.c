@@ -62,6 +62,7 @@ static int on_sample(void *arg, const store_sample *smp) {
         if (!metric_find(it->string)) continue; /* not an aggregated metric */
         double v, w = 1.0;
         if (cJSON_IsNumber(it)) v = it->valuedouble;
+        else if (cJSON_IsNull(it)) v = NAN; /* JSON has no NaN: nanmean-style metrics skip it */
         else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it);
         else if (cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) &&
                  cJSON_IsNumber(cJSON_GetArrayItem(it, 1))) {
@@ -107,11 +108,21 @@ int recompute_run_metrics(store *st, int64_t run_id, int bootstrap_iters, int cs
         for (int i = 0; i < c.n; i++) {
             series *s = &c.s[i];
             const metric_def *d = metric_find(s->metric);
+            if (d->agg == METRIC_AGG_CUSTOM) {
+                /* Computed by the task's own aggregate (BBQ's bias scores)
+                 * from more than the per-document values: not rebuilt here. */
+                if (csv) fprintf(out, "%s,%s,%s,,,%d,custom aggregation (not recomputed)\n", s->task, s->filter,
+                                 s->metric, s->n);
+                else fprintf(out, "| %s | %s | %s | - | - | %d | custom aggregation (not recomputed) |\n", s->task,
+                             s->filter, s->metric, s->n);
+                continue;
+            }
             double v = metric_aggregate(d->agg, s->v, s->w, s->n);
             double se = metric_stderr(d, s->v, s->w, s->n, bootstrap_iters);
             stored_lookup l = {.s = s};
             store_metrics_each(st, run_id, on_metric, &l, e);
-            int differs = l.found && !(fabs(l.value - v) <= RECOMPUTE_MATCH_TOL * (1 + fabs(v)));
+            int differs = l.found && !(fabs(l.value - v) <= RECOMPUTE_MATCH_TOL * (1 + fabs(v))) &&
+                          !(isnan(l.value) && isnan(v));
             n_diff += differs;
             char se_s[32] = "N/A", stored_s[48] = "-";
             if (!isnan(se)) snprintf(se_s, sizeof se_s, "%.6g", se);
