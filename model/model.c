@@ -116,7 +116,7 @@ static const float *get_vec_nd(loader *ld, const char *name, const int64_t *shap
         err_set(ld->e, "out of memory loading \"%s\"", name);
         return NULL;
     }
-    wmat w = {wt, 1, (int)t->n_elems, t->data};
+    wmat w = {.type = wt, .rows = 1, .cols = (int)t->n_elems, .data = t->data};
     for (int64_t i = 0; i < t->n_elems; i++) v[i] = wmat_at(&w, 0, i);
     ld->m->weight_bytes += t->n_bytes;
     return v;
