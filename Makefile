@@ -25,8 +25,8 @@ endif
 WARN      := -Wall -Wextra -Werror -Wno-format-truncation
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS    += -std=c11 $(OPT) $(ARCH) $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP -pthread
-CXXFLAGS  += -std=c++17 $(OPT) $(ARCH) $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+CFLAGS    += -std=c11 $(OPT) $(ARCH) $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP -pthread $(SAN)
+CXXFLAGS  += -std=c++17 $(OPT) $(ARCH) $(WARN) -I. $(PKG_CFLAGS) -MMD -MP $(SAN)
 LDLIBS    += $(PKG_LIBS) -lstdc++ -lm -pthread
 
 LIB_DIRS  := common kernels kernels/cpu model harness tasks datasets reports
@@ -85,8 +85,7 @@ test: check-deps
 
 asan: check-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
-	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  build-asan/run-tests build-asan/griffin-asan
 	GRIFFIN_BIN=./build-asan/griffin-asan GRIFFIN_TEST_TMP=build-asan/test-tmp \
 	  ASAN_OPTIONS=detect_leaks=1 ./build-asan/run-tests $(T)
@@ -100,17 +99,19 @@ bench: check-deps all
 run: check-deps all
 	tools/run.sh
 
+# Each fuzz target links only the sources it names in FUZZ_SRC_<target>.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/*.c))
-FUZZ_LIB_C   := $(filter-out harness/main.c,$(LIB_C))
+FUZZ_SRC_fuzz_safetensors := $(wildcard common/*.c) model/safetensors.c
 fuzz: check-deps $(FUZZ_TARGETS)
-	@for t in $(FUZZ_TARGETS); do echo "fuzz: $$t (60 s; FUZZ_SECONDS to change)"; \
+	@for t in $(FUZZ_TARGETS); do echo "fuzz: $$t ($${FUZZ_SECONDS:-60} s; set FUZZ_SECONDS to change)"; \
 	  mkdir -p build-fuzz/corpus/$$(basename $$t); \
 	  $$t -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus/$$(basename $$t) tests/fuzz/seeds/$$(basename $$t) || exit 1; done
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_C) $(LIB_CXX)
+.SECONDEXPANSION:
+build-fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p build-fuzz
 	clang -std=c11 -O1 -g -D_GNU_SOURCE -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(FUZZ_LIB_C) $(LIB_CXX:%.cc=build/%.o) $(LDLIBS)
+	  -o $@ $< $(FUZZ_SRC_$*) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-fuzz griffin

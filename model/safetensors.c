@@ -106,6 +106,7 @@ static int parse_tensor(sft_file *f, const cJSON *item, const unsigned char *dat
 }
 
 static int parse_metadata(sft_file *f, const cJSON *meta, errbuf *e) {
+    if (f->meta_keys) return err_set(e, "%s: \"__metadata__\" appears twice in the header", f->path);
     if (!cJSON_IsObject(meta)) return err_set(e, "%s: \"__metadata__\" is not an object", f->path);
     int n = cJSON_GetArraySize(meta);
     f->meta_keys = calloc((size_t)n + 1, sizeof(char *));
@@ -329,6 +330,14 @@ sft_writer *sft_writer_open(const char *path, const sft_desc *descs, int n_descs
         const sft_desc *d = &descs[i];
         uint64_t n = sft_dtype_bytes(d->dtype);
         for (int k = 0; k < d->n_dims; k++) n *= (uint64_t)d->shape[k];
+        if (off % sft_dtype_bytes(d->dtype) != 0) {
+            fclose(mem);
+            free(hdr);
+            sft_writer_abort(w);
+            err_set(e, "%s: tensor \"%s\" would start at offset %llu, not aligned to its dtype; order tensors "
+                       "by decreasing dtype size", path, d->name, (unsigned long long)off);
+            return NULL;
+        }
         if (!first) fputc(',', mem);
         first = 0;
         json_escape(mem, d->name);
