@@ -45,4 +45,11 @@ int k_roofline_measure(const kctx *k, const k_roofline_opts *opts, k_roofline *o
  * Exposed so benchmarks can re-measure bandwidth between kernel runs. */
 double k_roofline_read_pass(const kctx *k, const void *buf, size_t n_bytes);
 
+/* One short pass of a peak-arithmetic probe (about `seconds` long) with
+ * every pool thread; returns 1e9 ops/s, or 0 when the CPU lacks the
+ * instruction. For benchmarks that pair each timed run with the limit
+ * measured right next to it (the machine may be shared). */
+typedef enum k_peak_kind { K_PEAK_F32, K_PEAK_BF16, K_PEAK_INT8 } k_peak_kind;
+double k_roofline_peak_pass(const kctx *k, k_peak_kind kind, double seconds);
+
 #endif

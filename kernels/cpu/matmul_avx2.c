@@ -45,31 +45,43 @@ K_AVX2 K_INLINE void tile8(float *y, long ldy, const wmat *w, wtype wt, const fl
     const int cols = w->cols;
     const size_t eb = wtype_bytes(wt);
     const void *wrow[MR];
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; i++) wrow[i] = (const char *)w->data + (size_t)(r + i) * (size_t)cols * eb;
     __m256 acc[MR][NR];
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) acc[i][j] = _mm256_setzero_ps();
     const float *xrow[NR];
+    #pragma GCC unroll 16
     for (int j = 0; j < nr; j++) xrow[j] = x + (size_t)(t + j) * (size_t)cols;
     int c = 0;
     for (; c + 8 <= cols; c += 8) {
         __m256 wv[MR];
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) wv[i] = load_w8(wt, wrow[i], c, 8);
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) {
             __m256 xv = _mm256_loadu_ps(xrow[j] + c);
+            #pragma GCC unroll 16
             for (int i = 0; i < mr; i++) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);
         }
     }
     if (c < cols) {
         const __m256i m = k_mask8_avx2(cols - c);
         __m256 wv[MR];
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) wv[i] = load_w8(wt, wrow[i], c, cols - c);
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) {
             __m256 xv = _mm256_maskload_ps(xrow[j] + c, m);
+            #pragma GCC unroll 16
             for (int i = 0; i < mr; i++) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);
         }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < nr; j++)
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++)
             y[(size_t)(t + j) * (size_t)ldy + (size_t)(r + i)] = hsum8(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
 }

@@ -45,31 +45,43 @@ K_AVX512 K_INLINE void tile(float *y, long ldy, const wmat *w, wtype wt, const f
     const int cols = w->cols;
     const size_t eb = wtype_bytes(wt);
     const void *wrow[MR];
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; i++) wrow[i] = (const char *)w->data + (size_t)(r + i) * (size_t)cols * eb;
     __m512 acc[MR][NR];
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) acc[i][j] = _mm512_setzero_ps();
     const float *xrow[NR];
+    #pragma GCC unroll 16
     for (int j = 0; j < nr; j++) xrow[j] = x + (size_t)(t + j) * (size_t)cols;
     int c = 0;
     for (; c + 16 <= cols; c += 16) {
         __m512 wv[MR];
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) wv[i] = load_w(wt, wrow[i], c, 0xffff);
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) {
             __m512 xv = _mm512_loadu_ps(xrow[j] + c);
+            #pragma GCC unroll 16
             for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
         }
     }
     if (c < cols) {
         __mmask16 m = k_mask16(cols - c);
         __m512 wv[MR];
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) wv[i] = load_w(wt, wrow[i], c, m);
+        #pragma GCC unroll 16
         for (int j = 0; j < nr; j++) {
             __m512 xv = _mm512_maskz_loadu_ps(m, xrow[j] + c);
+            #pragma GCC unroll 16
             for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
         }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < nr; j++)
+        #pragma GCC unroll 16
         for (int i = 0; i < mr; i++)
             y[(size_t)(t + j) * (size_t)ldy + (size_t)(r + i)] =
                 _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
@@ -101,11 +113,129 @@ K_AVX512 static void tile_any(float *y, long ldy, const wmat *w, const float *x,
     }
 }
 
+/* ---- streaming kernel (decode, 1 to 3 tokens) ----
+ *
+ * Bound by memory bandwidth alone, so what matters is keeping enough cache
+ * lines in flight: 8 rows at a time, one 64-byte load per row per step,
+ * and a software prefetch MV_PREFETCH_BYTES ahead in each row (the
+ * hardware prefetcher alone left about 20% of the bandwidth unused; measured
+ * with tools/kernel-bench.sh against the read probe on the same buffer). A
+ * 64-byte load holds 32 bf16: shifting each 32-bit lane left by 16 widens
+ * the even columns, masking the low half widens the odd ones, so the 32
+ * activations are split into even and odd columns to match (two shuffles
+ * per 32 columns and token, shared by the 8 rows). One accumulator per row
+ * and token: at 8 rows the FMA latency is hidden many times over. */
+#define MV_ROWS 8
+#define MV_TOK 3
+#define MV_PREFETCH_BYTES 1024
+
+/* Columns [c, c + 32) of a weight row as two f32 vectors, in the order
+ * mv_x() arranges the activations (bf16: even, odd; f16/f32: low, high). */
+K_AVX512 K_INLINE void mv_w(wtype t, const void *row, int c, int n, __m512 *a, __m512 *b) {
+    switch (t) {
+    case W_BF16: {
+        const __mmask32 m = n >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
+        __m512i p = _mm512_maskz_loadu_epi16(m, (const bf16 *)row + c);
+        *a = _mm512_castsi512_ps(_mm512_slli_epi32(p, 16));
+        *b = _mm512_castsi512_ps(_mm512_and_si512(p, _mm512_set1_epi32((int)0xffff0000u)));
+        break;
+    }
+    case W_F16: {
+        const __mmask32 m = n >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
+        __m512i p = _mm512_maskz_loadu_epi16(m, (const f16 *)row + c);
+        *a = _mm512_cvtph_ps(_mm512_castsi512_si256(p));
+        *b = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(p, 1));
+        break;
+    }
+    default:
+        *a = _mm512_maskz_loadu_ps(k_mask16(n), (const float *)row + c);
+        *b = _mm512_maskz_loadu_ps(k_mask16(n - 16), (const float *)row + c + 16);
+        break;
+    }
+}
+
+K_AVX512 K_INLINE void mv_x(wtype t, const float *x, int c, int n, __m512 *a, __m512 *b) {
+    __m512 lo = _mm512_maskz_loadu_ps(k_mask16(n), x + c), hi = _mm512_maskz_loadu_ps(k_mask16(n - 16), x + c + 16);
+    if (t == W_BF16) {
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        *a = _mm512_permutex2var_ps(lo, even, hi);
+        *b = _mm512_permutex2var_ps(lo, odd, hi);
+    } else {
+        *a = lo;
+        *b = hi;
+    }
+}
+
+K_AVX512 K_INLINE void mv_tile(float *y, long ldy, const wmat *w, wtype wt, const float *x, const float *bias, int r,
+                               int mr, int nt) {
+    const int cols = w->cols;
+    const size_t eb = wtype_bytes(wt), row_bytes = (size_t)cols * eb;
+    const char *base = (const char *)w->data + (size_t)r * row_bytes;
+    __m512 acc[MV_ROWS][MV_TOK];
+#pragma GCC unroll 16
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 16
+        for (int j = 0; j < nt; j++) acc[i][j] = _mm512_setzero_ps();
+    for (int c = 0; c < cols; c += 32) {
+        const int n = cols - c;
+        __m512 xa[MV_TOK], xb[MV_TOK];
+#pragma GCC unroll 16
+        for (int j = 0; j < nt; j++) mv_x(wt, x + (size_t)j * cols, c, n, &xa[j], &xb[j]);
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) {
+            const char *row = base + (size_t)i * row_bytes;
+            _mm_prefetch(row + (size_t)c * eb + MV_PREFETCH_BYTES, _MM_HINT_T0);
+            if (wt == W_F32) _mm_prefetch(row + (size_t)c * eb + MV_PREFETCH_BYTES + 64, _MM_HINT_T0);
+            __m512 wa, wb;
+            mv_w(wt, row, c, n, &wa, &wb);
+#pragma GCC unroll 16
+            for (int j = 0; j < nt; j++) acc[i][j] = _mm512_fmadd_ps(wb, xb[j], _mm512_fmadd_ps(wa, xa[j], acc[i][j]));
+        }
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < nt; j++)
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++)
+            y[(size_t)j * (size_t)ldy + (size_t)(r + i)] = _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
+}
+
+#define MV_NT(WT, MRV)                                                                                    \
+    switch (nt) {                                                                                        \
+    case 1: mv_tile(y, ldy, w, WT, x, bias, r, MRV, 1); break;                                           \
+    case 2: mv_tile(y, ldy, w, WT, x, bias, r, MRV, 2); break;                                           \
+    default: mv_tile(y, ldy, w, WT, x, bias, r, MRV, 3); break;                                          \
+    }
+#define MV_MR(WT)                                                                                         \
+    switch (mr) {                                                                                        \
+    case 8: MV_NT(WT, 8); break;                                                                         \
+    case 4: MV_NT(WT, 4); break;                                                                         \
+    case 2: MV_NT(WT, 2); break;                                                                         \
+    default: MV_NT(WT, 1); break;                                                                        \
+    }
+
+/* Rows [r, r + mr), mr in {8, 4, 2, 1}. */
+K_AVX512 static void mv_any(float *y, long ldy, const wmat *w, const float *x, const float *bias, int r, int mr,
+                            int nt) {
+    switch (w->type) {
+    case W_BF16: MV_MR(W_BF16); break;
+    case W_F16: MV_MR(W_F16); break;
+    default: MV_MR(W_F32); break;
+    }
+}
+
 /* Rows kept hot in L2 while token tiles pass over them. */
 #define ROW_PANEL 64
 
 K_AVX512 void k_matmul_part_avx512(float *y, long ldy, const wmat *w, const float *x, const float *bias,
                                    int n_tok) {
+    if (n_tok <= MV_TOK) {
+        int r = 0;
+        for (; r + MV_ROWS <= w->rows; r += MV_ROWS) mv_any(y, ldy, w, x, bias, r, MV_ROWS, n_tok);
+        for (int step = 4; step >= 1; step /= 2)
+            for (; r + step <= w->rows; r += step) mv_any(y, ldy, w, x, bias, r, step, n_tok);
+        return;
+    }
     for (int p0 = 0; p0 < w->rows; p0 += ROW_PANEL) {
         int p1 = p0 + ROW_PANEL < w->rows ? p0 + ROW_PANEL : w->rows;
         for (int t = 0; t < n_tok; t += NR) {
@@ -128,10 +258,12 @@ K_AVX512 void k_matmul_part_avx512(float *y, long ldy, const wmat *w, const floa
 /* In-register transpose of a 16 x 16 block of floats (r[i] = row i). */
 K_AVX512 K_INLINE void transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
+    #pragma GCC unroll 16
     for (int i = 0; i < 8; i++) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
         t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
+    #pragma GCC unroll 16
     for (int i = 0; i < 4; i++) {
         u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
         u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
@@ -139,6 +271,7 @@ K_AVX512 K_INLINE void transpose16(__m512 r[16]) {
         u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
     }
     /* u[4i + c] holds, in each 128-bit lane L, column 4L + c of rows 4i..4i+3. */
+#pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         __m512 a = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), b = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xdd);
         __m512 d = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88), e = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xdd);
@@ -162,6 +295,7 @@ K_AVX512 static void pack_block(float *pk, const wmat *w, int r0, int nrows, int
             for (int k = 0; k < kc; k += 16) {
                 const __mmask16 m = k_mask16(kc - k);
                 __m512 r[16];
+                #pragma GCC unroll 16
                 for (int i = 0; i < 16; i++) {
                     const int rr = rbase + i;
                     r[i] = rr < nrows ? load_w(w->type,
@@ -170,6 +304,7 @@ K_AVX512 static void pack_block(float *pk, const wmat *w, int r0, int nrows, int
                                       : _mm512_setzero_ps();
                 }
                 transpose16(r);
+                #pragma GCC unroll 16
                 for (int i = 0; i < 16; i++) _mm512_store_ps(dst + (size_t)(k + i) * GM_NR + h * 16, r[i]);
             }
         }
@@ -182,6 +317,7 @@ K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x
                              int nrows, int first, const float *bias) {
     __m512 acc[GM_MT][2];
     const __mmask16 m0 = k_mask16(nrows), m1 = k_mask16(nrows - 16);
+    #pragma GCC unroll 16
     for (int j = 0; j < mt; j++) {
         if (first) {
             acc[j][0] = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
@@ -193,12 +329,14 @@ K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x
     }
     for (int k = 0; k < kc; k++) {
         __m512 w0 = _mm512_load_ps(pk + (size_t)k * GM_NR), w1 = _mm512_load_ps(pk + (size_t)k * GM_NR + 16);
+        #pragma GCC unroll 16
         for (int j = 0; j < mt; j++) {
             __m512 xb = _mm512_set1_ps(x[j * ldx + k]);
             acc[j][0] = _mm512_fmadd_ps(w0, xb, acc[j][0]);
             acc[j][1] = _mm512_fmadd_ps(w1, xb, acc[j][1]);
         }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < mt; j++) {
         _mm512_mask_storeu_ps(y + j * ldy, m0, acc[j][0]);
         _mm512_mask_storeu_ps(y + j * ldy + 16, m1, acc[j][1]);
@@ -257,6 +395,7 @@ K_AVX512 static void pack_block_bf16(uint32_t *pk, const wmat *w, int r0, int nr
                 const int ncols = kc - 2 * kp;
                 const __mmask32 m = ncols >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << ncols) - 1);
                 __m512 r[16];
+                #pragma GCC unroll 16
                 for (int i = 0; i < 16; i++) {
                     const int rr = rbase + i;
                     r[i] = rr < nrows ? _mm512_castsi512_ps(_mm512_maskz_loadu_epi16(
@@ -264,6 +403,7 @@ K_AVX512 static void pack_block_bf16(uint32_t *pk, const wmat *w, int r0, int nr
                                       : _mm512_setzero_ps();
                 }
                 transpose16(r);
+                #pragma GCC unroll 16
                 for (int i = 0; i < 16; i++) _mm512_store_ps((float *)(dst + (size_t)(kp + i) * GM_NR + h * 16), r[i]);
             }
         }
@@ -273,6 +413,7 @@ K_AVX512 static void pack_block_bf16(uint32_t *pk, const wmat *w, int r0, int nr
 /* Tokens' activations [mt][kc] rounded to bf16 pairs [mt][kc/2]. */
 K_AVX512BF16 static void pack_x_bf16(uint32_t *xp, const float *x, long ldx, int mt, int kc) {
     const int n_pairs = (kc + 1) / 2;
+    #pragma GCC unroll 16
     for (int j = 0; j < mt; j++)
         for (int c = 0; c < kc; c += 32) {
             const __mmask16 m0 = k_mask16(kc - c), m1 = k_mask16(kc - c - 16);
@@ -287,6 +428,7 @@ K_AVX512BF16 K_INLINE void micro_bf16(float *y, long ldy, const uint32_t *pk, co
                                       int mt, int nrows, int first, const float *bias) {
     __m512 acc[GM_MT][2];
     const __mmask16 m0 = k_mask16(nrows), m1 = k_mask16(nrows - 16);
+    #pragma GCC unroll 16
     for (int j = 0; j < mt; j++) {
         if (first) {
             acc[j][0] = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
@@ -299,12 +441,14 @@ K_AVX512BF16 K_INLINE void micro_bf16(float *y, long ldy, const uint32_t *pk, co
     for (int kp = 0; kp < n_pairs; kp++) {
         __m512bh w0 = (__m512bh)_mm512_load_si512(pk + (size_t)kp * GM_NR);
         __m512bh w1 = (__m512bh)_mm512_load_si512(pk + (size_t)kp * GM_NR + 16);
+        #pragma GCC unroll 16
         for (int j = 0; j < mt; j++) {
             __m512bh xb = (__m512bh)_mm512_set1_epi32((int)xp[(size_t)j * (GM_KC / 2) + kp]);
             acc[j][0] = _mm512_dpbf16_ps(acc[j][0], w0, xb);
             acc[j][1] = _mm512_dpbf16_ps(acc[j][1], w1, xb);
         }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < mt; j++) {
         _mm512_mask_storeu_ps(y + j * ldy, m0, acc[j][0]);
         _mm512_mask_storeu_ps(y + j * ldy + 16, m1, acc[j][1]);

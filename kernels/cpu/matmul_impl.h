@@ -43,6 +43,6 @@ void k_matmul_q_ref(float *y, long ldy, const wmat *w, const float *x, const flo
 
 /* Tokens at and above which the packed GEMM replaces the register-tile
  * matvec (measured: tools/kernel-bench.sh). */
-#define K_GEMM_MIN_TOK 8
+#define K_GEMM_MIN_TOK 64
 
 #endif

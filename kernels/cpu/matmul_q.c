@@ -83,8 +83,12 @@ K_AVX512 static void qact_fill_avx512(qact *a, const float *x, int cols, int G, 
     }
 }
 
-#define QMR 4 /* weight rows per tile */
-#define QNT 4 /* tokens per tile */
+/* Tiles: 8 rows x 1 token for decode (bandwidth-bound: many rows in
+ * flight, each prefetched Q_PREFETCH_BYTES ahead, as the float kernel), 4
+ * rows x 3 tokens otherwise (each weight chunk feeds 3 tokens). */
+#define QMR 8
+#define QNT 3
+#define Q_PREFETCH_BYTES 1024
 
 /* 16 groups' f16 values (scales or offsets) from group g0 of a row, as f32;
  * groups past ng are 0. */
@@ -98,77 +102,93 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
                                  int mr, int nt, int Q4) {
     const int cols = w->cols, G = w->group, ng = a->ng, gpc = 64 / G; /* groups per 64-column chunk */
     const int n_chunks = (cols + 63) / 64;
-    const long q4_row = k_q4_row_bytes(cols);
+    const long row_bytes = Q4 ? k_q4_row_bytes(cols) : cols, chunk_bytes = Q4 ? 32 : 64;
     __m512 acc[QMR][QNT];
+#pragma GCC unroll 16
     for (int i = 0; i < mr; i++)
+#pragma GCC unroll 16
         for (int j = 0; j < nt; j++) acc[i][j] = _mm512_setzero_ps();
     /* Lane l of a chunk belongs to group chunk * gpc + l / (16 / gpc). */
     const __m512i lane_grp = G == 64 ? _mm512_setzero_si512()
                                      : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
     const __m512i x80 = _mm512_set1_epi8((char)0x80), lo4 = _mm512_set1_epi8(0x0f);
     __m512 sw[QMR], sx[QNT];
+#pragma GCC unroll 16
     for (int i = 0; i < QMR; i++) sw[i] = _mm512_setzero_ps();
+#pragma GCC unroll 16
     for (int j = 0; j < QNT; j++) sx[j] = _mm512_setzero_ps();
+    const uint8_t *base_row = (const uint8_t *)w->data + (long)r * row_bytes;
     for (int c = 0; c < n_chunks; c++) {
         const int g = c * gpc, gb = g & ~15; /* first group of the chunk; of its 16-group window */
         if (g == gb) {
             /* A new window of 16 groups: scales, and the W_Q4 offsets' share. */
+#pragma GCC unroll 16
             for (int i = 0; i < mr; i++) {
                 sw[i] = load_groups(w->scales + (long)(r + i) * ng, gb, ng);
                 if (Q4) {
                     __m512 off = load_groups(w->offsets + (long)(r + i) * ng, gb, ng);
+#pragma GCC unroll 16
                     for (int j = 0; j < nt; j++)
                         acc[i][j] = _mm512_fmadd_ps(off, _mm512_loadu_ps(a->xs + (long)(t + j) * a->ng_pad + gb), acc[i][j]);
                 }
             }
+#pragma GCC unroll 16
             for (int j = 0; j < nt; j++) sx[j] = _mm512_loadu_ps(a->scale + (long)(t + j) * a->ng_pad + gb);
         }
         const __m512i idx = _mm512_add_epi32(lane_grp, _mm512_set1_epi32(g - gb));
-        __m512i wv[QMR], base[QMR];
-        __m512 swc[QMR];
+        __m512i xv[QNT];
+        __m512 sxc[QNT];
+#pragma GCC unroll 16
+        for (int j = 0; j < nt; j++) {
+            xv[j] = _mm512_loadu_si512(a->q + (long)(t + j) * a->pad + c * 64);
+            if (!Q4) xv[j] = _mm512_xor_si512(xv[j], x80);
+            sxc[j] = _mm512_permutexvar_ps(idx, sx[j]);
+        }
+#pragma GCC unroll 16
         for (int i = 0; i < mr; i++) {
+            const uint8_t *p = base_row + (long)i * row_bytes + c * chunk_bytes;
+            _mm_prefetch((const char *)p + Q_PREFETCH_BYTES, _MM_HINT_T0);
+            __m512i wv, base;
             if (Q4) {
-                __m256i packed = _mm256_loadu_si256((const __m256i *)((const uint8_t *)w->data + (long)(r + i) * q4_row + c * 32));
-                __m512i p = _mm512_castsi256_si512(packed);
-                p = _mm512_inserti64x4(p, _mm256_srli_epi16(packed, 4), 1);
-                wv[i] = _mm512_and_si512(p, lo4);
-                base[i] = _mm512_setzero_si512();
+                __m256i packed = _mm256_loadu_si256((const __m256i *)p);
+                __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
+                wv = _mm512_and_si512(u, lo4);
+                base = _mm512_setzero_si512();
             } else {
                 const int rem = cols - c * 64;
                 const __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
-                wv[i] = _mm512_maskz_loadu_epi8(m, (const int8_t *)w->data + (long)(r + i) * cols + c * 64);
-                base[i] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, wv[i]));
+                wv = _mm512_maskz_loadu_epi8(m, p);
+                base = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, wv));
             }
-            swc[i] = _mm512_permutexvar_ps(idx, sw[i]);
-        }
-        for (int j = 0; j < nt; j++) {
-            __m512i xv = _mm512_loadu_si512(a->q + (long)(t + j) * a->pad + c * 64);
-            const __m512 sxc = _mm512_permutexvar_ps(idx, sx[j]);
-            if (!Q4) xv = _mm512_xor_si512(xv, x80);
-            for (int i = 0; i < mr; i++) {
-                __m512i d = Q4 ? _mm512_dpbusd_epi32(base[i], wv[i], xv) : _mm512_dpbusd_epi32(base[i], xv, wv[i]);
-                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc[i], sxc), acc[i][j]);
+            const __m512 swc = _mm512_permutexvar_ps(idx, sw[i]);
+#pragma GCC unroll 16
+            for (int j = 0; j < nt; j++) {
+                __m512i d = Q4 ? _mm512_dpbusd_epi32(base, wv, xv[j]) : _mm512_dpbusd_epi32(base, xv[j], wv);
+                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
             }
         }
     }
+#pragma GCC unroll 16
     for (int j = 0; j < nt; j++)
+#pragma GCC unroll 16
         for (int i = 0; i < mr; i++)
             y[(long)(t + j) * ldy + r + i] = _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
 }
 
+/* mr in {8, 4, 2, 1} with nt == 1, or mr <= 4 with nt <= 3. */
 #define QT_NT(MRV, Q4)                                                                   \
     switch (nt) {                                                                       \
     case 1: qtile(y, ldy, w, a, bias, r, t, MRV, 1, Q4); break;                         \
     case 2: qtile(y, ldy, w, a, bias, r, t, MRV, 2, Q4); break;                         \
-    case 3: qtile(y, ldy, w, a, bias, r, t, MRV, 3, Q4); break;                         \
-    default: qtile(y, ldy, w, a, bias, r, t, MRV, 4, Q4); break;                        \
+    default: qtile(y, ldy, w, a, bias, r, t, MRV, 3, Q4); break;                        \
     }
 #define QT_MR(Q4)                                                                        \
     switch (mr) {                                                                       \
-    case 1: QT_NT(1, Q4); break;                                                        \
-    case 2: QT_NT(2, Q4); break;                                                        \
+    case 8: qtile(y, ldy, w, a, bias, r, t, 8, 1, Q4); break;                           \
+    case 4: QT_NT(4, Q4); break;                                                        \
     case 3: QT_NT(3, Q4); break;                                                        \
-    default: QT_NT(4, Q4); break;                                                       \
+    case 2: QT_NT(2, Q4); break;                                                        \
+    default: QT_NT(1, Q4); break;                                                       \
     }
 
 K_AVX512VNNI static void qtile_any(float *y, long ldy, const wmat *w, const qact *a, const float *bias, int r, int t,
@@ -208,10 +228,18 @@ K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, 
         for (int t0 = 0; t0 < n_tok; t0 += tb) {
             const int nb = n_tok - t0 < tb ? n_tok - t0 : tb;
             qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb);
+            if (nb == 1) {
+                /* decode: 8-row tiles, then 4, 2, 1 for the tail */
+                int r = p0;
+                for (; r + 8 <= p1; r += 8) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, 8, 1);
+                for (int step = 4; step >= 1; step /= 2)
+                    for (; r + step <= p1; r += step) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, step, 1);
+                continue;
+            }
             for (int t = 0; t < nb; t += QNT) {
                 const int nt = nb - t < QNT ? nb - t : QNT;
-                for (int r = p0; r < p1; r += QMR) {
-                    const int mr = p1 - r < QMR ? p1 - r : QMR;
+                for (int r = p0; r < p1; r += 4) {
+                    const int mr = p1 - r < 4 ? p1 - r : 4;
                     qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, t, mr, nt);
                 }
             }

@@ -110,7 +110,10 @@ static void fill_task(void *arg, int ith, int nth) {
 
 /* ---- peak arithmetic ---- */
 
-typedef enum peak_kind { PEAK_F32, PEAK_BF16, PEAK_INT8 } peak_kind;
+typedef k_peak_kind peak_kind;
+#define PEAK_F32 K_PEAK_F32
+#define PEAK_BF16 K_PEAK_BF16
+#define PEAK_INT8 K_PEAK_INT8
 
 /* One pass: n_iters rounds of PEAK_CHAINS (16) instructions on named
  * registers (an array would be spilled to memory at -O2); returns a value
@@ -238,6 +241,22 @@ static void peak_measure(const kctx *k, peak_kind kind, int reps, double probe_s
     *median = rates[reps / 2];
 }
 
+static int peak_supported(const kctx *k, peak_kind kind) {
+    switch (kind) {
+    case PEAK_F32: return k_level(k) >= K_ISA_AVX2;
+    case PEAK_BF16: return k_level(k) == K_ISA_AVX512 && k->has_avx512_bf16;
+    case PEAK_INT8: return k_level(k) == K_ISA_AVX512 && k->has_avx512_vnni;
+    }
+    return 0;
+}
+
+double k_roofline_peak_pass(const kctx *k, k_peak_kind kind, double seconds) {
+    if (!peak_supported(k, kind)) return 0;
+    double best, med;
+    peak_measure(k, kind, 1, seconds, &best, &med);
+    return best;
+}
+
 int k_roofline_measure(const kctx *k, const k_roofline_opts *opts, k_roofline *out, errbuf *e) {
     memset(out, 0, sizeof *out);
     size_t bytes = opts && opts->read_bytes ? opts->read_bytes : DEFAULT_READ_BYTES;
@@ -261,10 +280,9 @@ int k_roofline_measure(const kctx *k, const k_roofline_opts *opts, k_roofline *o
     out->read_gbps = rates[reps - 1];
     out->read_gbps_median = rates[reps / 2];
 
-    if (k_level(k) >= K_ISA_AVX2) peak_measure(k, PEAK_F32, reps, probe_s, &out->f32_gflops, &out->f32_gflops_median);
-    if (k_level(k) == K_ISA_AVX512 && k->has_avx512_bf16)
+    if (peak_supported(k, PEAK_F32)) peak_measure(k, PEAK_F32, reps, probe_s, &out->f32_gflops, &out->f32_gflops_median);
+    if (peak_supported(k, PEAK_BF16))
         peak_measure(k, PEAK_BF16, reps, probe_s, &out->bf16_gflops, &out->bf16_gflops_median);
-    if (k_level(k) == K_ISA_AVX512 && k->has_avx512_vnni)
-        peak_measure(k, PEAK_INT8, reps, probe_s, &out->int8_gops, &out->int8_gops_median);
+    if (peak_supported(k, PEAK_INT8)) peak_measure(k, PEAK_INT8, reps, probe_s, &out->int8_gops, &out->int8_gops_median);
     return 0;
 }
