@@ -145,6 +145,17 @@ float k_gelu_tanh(float x);
 void k_gelu_mul(const kctx *k, float *a, const float *b, long n);
 void k_gelu_mul_ref(float *a, const float *b, long n);
 
+/* Element-wise exp, tanh and sigmoid over arrays, on the calling thread
+ * (y may equal x). The references call libm; the fast versions are the
+ * polynomial approximations the fused kernels use (kernels/cpu/simd_impl.h),
+ * bounded against libm in tests/test_kernels.c. */
+void k_exp(const kctx *k, float *y, const float *x, long n);
+void k_exp_ref(float *y, const float *x, long n);
+void k_tanh(const kctx *k, float *y, const float *x, long n);
+void k_tanh_ref(float *y, const float *x, long n);
+void k_sigmoid(const kctx *k, float *y, const float *x, long n);
+void k_sigmoid_ref(float *y, const float *x, long n);
+
 /* x = cap * tanh(x / cap), in place (cap > 0). */
 void k_softcap(const kctx *k, float *x, long n, float cap);
 void k_softcap_ref(float *x, long n, float cap);

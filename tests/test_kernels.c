@@ -199,3 +199,176 @@ TEST(kernels_matmul_q8g32_variants_vs_ref) { check_matmul_kind(KINDS[3]); }
 TEST(kernels_matmul_q8g64_variants_vs_ref) { check_matmul_kind(KINDS[4]); }
 TEST(kernels_matmul_q4g32_variants_vs_ref) { check_matmul_kind(KINDS[5]); }
 TEST(kernels_matmul_q4g64_variants_vs_ref) { check_matmul_kind(KINDS[6]); }
+
+/* ---- element-wise ---- */
+
+/* The polynomial exp (range reduction, degree-7 Taylor) measured within 1
+ * ulp of glibc's expf over [-100, 100]; one more ulp of room. */
+#define EXP_MAX_ULP 2.0
+/* tanh via 1 - 2 / (e^{2|x|} + 1): absolute error at most ~2^-23 (the f32
+ * spacing just below 1); measured 1.2e-7. */
+#define TANH_ABS_TOL 2.5e-7
+/* sigmoid: 1 / (1 + e^{-x}) with the polynomial exp: absolute 2^-22 near
+ * 1, relative 5e-7 for small outputs (two roundings and exp's ulp). */
+#define SIGMOID_ABS_TOL 2.5e-7
+#define SIGMOID_REL_TOL 5e-7
+/* GELU = 0.5 x (1 + tanh(.)): the tanh error times 0.5 |x|, plus rounding. */
+#define GELU_TOL_PER_UNIT 2e-7
+/* RMSNorm with the f64 sum of squares in lanes instead of one by one: only
+ * the last bits of the normaliser move; relative to |y|. */
+#define RMSNORM_REL_TOL 1e-6
+
+static double ulp_of(float v) { return fabs((double)nextafterf(v, INFINITY) - (double)v); }
+
+/* A sweep of inputs over [-lim, lim] with n points, plus special values. */
+static long sweep(float *x, long cap, float lim) {
+    long n = 0;
+    const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f, 88.7f, -87.3f, 100.0f, -100.0f};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) x[n++] = special[i];
+    for (long i = 0; n < cap; i++) x[n++] = -lim + 2.0f * lim * (float)i / (float)(cap - 12);
+    return n;
+}
+
+/* The levels this CPU has above the reference. */
+static int fast_levels(k_isa *out) {
+    kctx k;
+    kctx_init(&k, NULL, 0);
+    int n = 0;
+    if (k.has_avx2) out[n++] = K_ISA_AVX2;
+    if (k.has_avx512) out[n++] = K_ISA_AVX512;
+    return n;
+}
+
+static int same_special(float a, float b) {
+    if (isnan(b)) return isnan(a);
+    if (isinf(b)) return a == b;
+    return 1;
+}
+
+TEST(kernels_exp_tanh_sigmoid_vs_libm) {
+    k_isa lv[4];
+    int n_lv = fast_levels(lv);
+    if (n_lv == 0) SKIP("no AVX2: only the reference exists on this CPU");
+    enum { N = 200003 };
+    float *x = malloc(N * sizeof(float)), *got = malloc(N * sizeof(float)), *want = malloc(N * sizeof(float));
+    long n = sweep(x, N, 100.0f);
+    for (int l = 0; l < n_lv; l++) {
+        kctx k;
+        kctx_init(&k, NULL, 0);
+        kctx_set_isa(&k, lv[l]);
+        double worst = 0;
+        long at = 0;
+        /* every size from 1 to 33 as a length, for the tails */
+        for (int len = 1; len <= 33; len++) {
+            k_exp(&k, got, x + n / 2, len);
+            k_exp_ref(want, x + n / 2, len);
+            for (int i = 0; i < len; i++) CHECK(fabs(got[i] - want[i]) <= EXP_MAX_ULP * ulp_of(want[i]));
+        }
+        k_exp(&k, got, x, n);
+        k_exp_ref(want, x, n);
+        for (long i = 0; i < n; i++) {
+            if (!CHECKF(same_special(got[i], want[i]), "exp(%g) = %g, libm %g", x[i], got[i], want[i])) continue;
+            if (!isfinite(want[i]) || want[i] < 1e-37f) continue; /* expf's subnormal range: ours flushes to 0 */
+            double u = fabs((double)got[i] - want[i]) / ulp_of(want[i]);
+            if (u > worst) worst = u, at = i;
+        }
+        CHECKF(worst <= EXP_MAX_ULP, "%s exp: %.2f ulp at x = %g (limit %g)", lv[l] == K_ISA_AVX512 ? "avx512" : "avx2",
+               worst, x[at], EXP_MAX_ULP);
+        k_tanh(&k, got, x, n);
+        k_tanh_ref(want, x, n);
+        worst = 0;
+        for (long i = 0; i < n; i++) {
+            if (!CHECKF(same_special(got[i], want[i]), "tanh(%g) = %g, libm %g", x[i], got[i], want[i])) continue;
+            if (isnan(want[i])) continue;
+            double d = fabs((double)got[i] - want[i]);
+            if (d > worst) worst = d, at = i;
+        }
+        CHECKF(worst <= TANH_ABS_TOL, "tanh: |diff| %.3g at x = %g (limit %g)", worst, x[at], TANH_ABS_TOL);
+        k_sigmoid(&k, got, x, n);
+        k_sigmoid_ref(want, x, n);
+        worst = 0;
+        for (long i = 0; i < n; i++) {
+            if (!CHECKF(same_special(got[i], want[i]), "sigmoid(%g) = %g, libm %g", x[i], got[i], want[i])) continue;
+            if (isnan(want[i])) continue;
+            double d = fabs((double)got[i] - want[i]) / (SIGMOID_ABS_TOL + SIGMOID_REL_TOL * fabs(want[i]));
+            if (d > worst) worst = d, at = i;
+        }
+        CHECKF(worst <= 1.0, "sigmoid: |diff| %.3g x the limit at x = %g", worst, x[at]);
+    }
+    free(x);
+    free(got);
+    free(want);
+}
+
+TEST(kernels_gelu_softcap_rmsnorm_vs_ref) {
+    k_isa lv[4];
+    int n_lv = fast_levels(lv);
+    if (n_lv == 0) SKIP("no AVX2: only the reference exists on this CPU");
+    errbuf e;
+    pool *p3 = pool_create(3, &e);
+    enum { N = 60000 };
+    float *x = malloc(N * sizeof(float)), *b = malloc(N * sizeof(float)), *got = malloc(N * sizeof(float)),
+          *want = malloc(N * sizeof(float)), *scale = malloc(N * sizeof(float));
+    long n = sweep(x, N, 12.0f);
+    rng r = {12345};
+    fill(&r, b, N, 2.0f);
+    fill(&r, scale, N, 0.5f);
+    for (int l = 0; l < n_lv; l++)
+        for (int threads = 1; threads <= 3; threads += 2) {
+            kctx k;
+            kctx_init(&k, threads > 1 ? p3 : NULL, 0);
+            kctx_set_isa(&k, lv[l]);
+            const long lens[] = {1, 15, 16, 17, 1003, N};
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                const long m = lens[li] < n ? lens[li] : n;
+                for (int with_b = 0; with_b < 2; with_b++) {
+                    memcpy(got, x, (size_t)m * sizeof(float));
+                    memcpy(want, x, (size_t)m * sizeof(float));
+                    k_gelu_mul(&k, got, with_b ? b : NULL, m);
+                    k_gelu_mul_ref(want, with_b ? b : NULL, m);
+                    for (long i = 0; i < m; i++) {
+                        if (!isfinite(want[i])) {
+                            CHECKF(same_special(got[i], want[i]), "gelu(%g): %g vs %g", x[i], got[i], want[i]);
+                            continue;
+                        }
+                        double lim = GELU_TOL_PER_UNIT * (1 + fabs(x[i])) * (with_b ? fabs(b[i]) + 1 : 1) +
+                                     2 * ulp_of(want[i]);
+                        if (!CHECKF(fabs((double)got[i] - want[i]) <= lim, "gelu(%g)%s: %g vs %g (limit %g)", x[i],
+                                    with_b ? " * b" : "", got[i], want[i], lim))
+                            break;
+                    }
+                }
+                memcpy(got, x, (size_t)m * sizeof(float));
+                memcpy(want, x, (size_t)m * sizeof(float));
+                k_softcap(&k, got, m, 30.0f);
+                k_softcap_ref(want, m, 30.0f);
+                for (long i = 0; i < m; i++) {
+                    if (isnan(want[i])) {
+                        CHECK(isnan(got[i]));
+                        continue;
+                    }
+                    if (!CHECKF(fabs((double)got[i] - want[i]) <= 30.0 * TANH_ABS_TOL + 2 * ulp_of(want[i]),
+                                "softcap(%g): %g vs %g", x[i], got[i], want[i]))
+                        break;
+                }
+            }
+            /* RMSNorm over widths around the vector width, several rows. */
+            const int widths[] = {1, 15, 16, 17, 1003};
+            for (int wi = 0; wi < 5; wi++) {
+                const int W = widths[wi], T = 17;
+                fill(&r, b, (long)W * T, 3.0f);
+                k_rmsnorm(&k, got, b, scale, 1e-6f, T, W);
+                k_rmsnorm_ref(want, b, scale, 1e-6f, T, W);
+                for (long i = 0; i < (long)W * T; i++)
+                    if (!CHECKF(fabs((double)got[i] - want[i]) <= RMSNORM_REL_TOL * fabs(want[i]) + 1e-30,
+                                "rmsnorm width %d [%ld]: %g vs %g", W, i, got[i], want[i]))
+                        break;
+            }
+        }
+    pool_free(p3);
+    free(x);
+    free(b);
+    free(got);
+    free(want);
+    free(scale);
+}

@@ -71,14 +71,16 @@ K_AVX512 K_INLINE __m512 k_exp_avx512(__m512 x) {
 
 /* tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)). Absolute error below 2e-7
  * (relative error grows near 0, where tanh is tiny; every user multiplies
- * the result by x or adds 1, so the absolute error is what matters). For
- * |x| > 9, tanh rounds to +-1 in f32. */
+ * the result by x or adds 1, so the absolute error is what matters). |x|
+ * is clamped to 10, where 1 - 2 / (e^20 + 1) rounds to exactly 1, as tanhf
+ * does for every |x| above ~9.1 (so gelu(-inf) is NaN, as the reference's). */
 K_AVX512 K_INLINE __m512 k_tanh_avx512(__m512 x) {
     const __m512 sign = _mm512_set1_ps(-0.0f);
     __m512 ax = _mm512_andnot_ps(sign, x);
-    __m512 e = k_exp_avx512(_mm512_mul_ps(_mm512_min_ps(ax, _mm512_set1_ps(9.0f)), _mm512_set1_ps(2.0f)));
+    __m512 e = k_exp_avx512(_mm512_mul_ps(_mm512_min_ps(ax, _mm512_set1_ps(10.0f)), _mm512_set1_ps(2.0f)));
     __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
-    return _mm512_or_ps(t, _mm512_and_ps(x, sign));
+    t = _mm512_or_ps(t, _mm512_and_ps(x, sign));
+    return _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x); /* NaN stays NaN */
 }
 
 /* sigmoid(x) = 1 / (1 + e^{-x}); e^{-x} overflows to inf for x < -88.7,
@@ -129,9 +131,10 @@ K_AVX2 K_INLINE __m256 k_exp_avx2(__m256 x) {
 K_AVX2 K_INLINE __m256 k_tanh_avx2(__m256 x) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 ax = _mm256_andnot_ps(sign, x);
-    __m256 e = k_exp_avx2(_mm256_mul_ps(_mm256_min_ps(ax, _mm256_set1_ps(9.0f)), _mm256_set1_ps(2.0f)));
+    __m256 e = k_exp_avx2(_mm256_mul_ps(_mm256_min_ps(ax, _mm256_set1_ps(10.0f)), _mm256_set1_ps(2.0f)));
     __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-    return _mm256_or_ps(t, _mm256_and_ps(x, sign));
+    t = _mm256_or_ps(t, _mm256_and_ps(x, sign));
+    return _mm256_blendv_ps(t, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); /* NaN stays NaN */
 }
 
 K_AVX2 K_INLINE __m256 k_sigmoid_avx2(__m256 x) {
