@@ -132,6 +132,34 @@ void k_blockdiag(const kctx *k, float *y, const wmat *w, const float *x, const f
                  int n_blocks, int bw);
 void k_blockdiag_ref(float *y, const wmat *w, const float *x, const float *bias, int n_tok, int n_blocks, int bw);
 
+/* ---- RG-LRU ---- */
+
+/* One sequence's run of consecutive rows through the RG-LRU. */
+typedef struct k_rglru_seg {
+    float *h;  /* [width] recurrent state, f32, updated in place */
+    int row0;  /* first row of the sequence in x, y, out */
+    int n;     /* rows (tokens) */
+    long p0;   /* position of the first token; position 0 resets the state */
+} k_rglru_seg;
+
+/* The fused RG-LRU of a recurrent block, Griffin (arXiv:2402.19427), the
+ * RG-LRU section, as the reference computes it (torch/layers.py):
+ *   gx = x Wx + bx,  ga = x Wa + ba        block-diagonal, n_heads blocks
+ *   log a_t = -8 sigmoid(ga) softplus(lambda);  a_t = exp(log a_t)
+ *   h_t = a_t h_{t-1} + x_t sigmoid(gx) sqrt(1 - exp(2 log a_t))
+ * with h = x sigmoid(gx) (no sqrt factor) at position 0, then
+ *   out_t = h_t * y_t                      (y: the gelu(linear_y) branch)
+ * x, y, out are [rows, width], out distinct from x and y. Gate weights are
+ * [n_heads * bw, bw] views (input i, output j of block b at row b*bw + i),
+ * bw = width / n_heads; a_softplus = softplus(lambda), precomputed. Threads
+ * split the heads (channels of different heads never mix). */
+void k_rglru(const kctx *k, float *out, const float *x, const float *y, const wmat *gate_x, const float *gate_x_b,
+             const wmat *gate_a, const float *gate_a_b, const float *a_softplus, int width, int n_heads,
+             const k_rglru_seg *segs, int n_segs);
+void k_rglru_ref(float *out, const float *x, const float *y, const wmat *gate_x, const float *gate_x_b,
+                 const wmat *gate_a, const float *gate_a_b, const float *a_softplus, int width, int n_heads,
+                 const k_rglru_seg *segs, int n_segs);
+
 /* ---- normalisation and activations ---- */
 
 /* RMSNorm, (1 + scale) convention: y = x / sqrt(mean(x^2) + eps) * (1 + scale).
