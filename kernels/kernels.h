@@ -222,6 +222,29 @@ void k_attend(const kctx *k, float *out, const float *q, const k_kv_view *kv, lo
 void k_attend_ref(float *out, const float *q, const k_kv_view *kv, long lo, long hi, int n_heads, int n_kv,
                   int head_dim, float scale, float *scratch);
 
+/* One sequence's query rows of a chunk and where its keys are. The view's
+ * pointers are at KV head 0 (the kernel adds kv_head * head_dim). */
+typedef struct k_attn_seg {
+    k_kv_view kv; /* kv.p0 is the position of the segment's first row */
+    int row0;     /* first row of the segment in q and out */
+    int n;        /* query rows */
+} k_attn_seg;
+
+/* Fused local attention for every row of every segment: query row t of a
+ * segment (position p = kv.p0 + t) attends keys [max(0, p - window), p]
+ * (window 0: all earlier keys), each head h over KV head h / (n_heads /
+ * n_kv). q and out are [rows, n_heads * head_dim]. The fast version reads
+ * each key and value once for all the heads that share it, with an online
+ * softmax (running max and sum, rescaled as keys stream by), so it needs no
+ * scores buffer; the reference is k_attend_ref per row and head, with
+ * scratch[ith * span ..] for its scores (span >= the most keys a row sees;
+ * pool_n_threads * span floats). Threads split rows, and heads when there
+ * are fewer rows than threads (decode). */
+void k_attention(const kctx *k, float *out, const float *q, const k_attn_seg *segs, int n_segs, int n_heads, int n_kv,
+                 int head_dim, long window, float scale, float *scratch, long span);
+void k_attention_ref(float *out, const float *q, const k_attn_seg *segs, int n_segs, int n_heads, int n_kv,
+                     int head_dim, long window, float scale, float *scratch);
+
 /* ---- vector primitives (used by the ops above and by the model) ---- */
 float k_dot_f32(const kctx *k, const float *a, const float *b, int n);
 /* y += a * x */
