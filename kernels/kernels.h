@@ -69,6 +69,10 @@ typedef struct kctx {
      * CPUs that have it). Off by default: the golden tests require f32
      * activations. tests/test_kernels.c bounds the error it adds. */
     int bf16_act;
+    /* Tokens from which products use the packed GEMM instead of the
+     * streaming / register-tile kernels; 0: the measured default
+     * (K_GEMM_MIN_TOK). Tests set 1 to run every product through the GEMM. */
+    int gemm_min_tok;
 } kctx;
 
 void kctx_init(kctx *k, pool *p, int use_ref);

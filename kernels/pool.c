@@ -18,6 +18,11 @@
  * 50 microseconds, longer than the gap between two kernels of one forward
  * pass, much shorter than the gap between user requests. */
 #define POOL_SPIN_ITERS 20000
+/* Worker stack: kernels keep their per-call scratch (packed weight panels,
+ * quantized activations, up to ~200 KB) on the stack, so nothing is
+ * allocated per token; set explicitly rather than inherited from
+ * RLIMIT_STACK, which may be small or unlimited. */
+#define POOL_STACK_BYTES ((size_t)8 << 20)
 
 typedef struct worker {
     pool *p;
@@ -96,17 +101,22 @@ pool *pool_create(int n_threads, errbuf *e) {
             free(p);
             return NULL;
         }
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, POOL_STACK_BYTES);
         for (int i = 1; i < n_threads; i++) {
             worker *w = &p->workers[i - 1];
             w->p = p;
             w->ith = i;
-            if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            if (pthread_create(&w->tid, &attr, worker_main, w) != 0) {
+                pthread_attr_destroy(&attr);
                 p->n_threads = i; /* join the ones that started */
                 pool_free(p);
                 err_set(e, "thread pool: could not start thread %d of %d", i, n_threads);
                 return NULL;
             }
         }
+        pthread_attr_destroy(&attr);
     }
     return p;
 }

@@ -419,9 +419,13 @@ static void check_rglru(pool *p3, wtype wt, int n_heads, int bw, const int *seg_
         row0 += seg_n[s];
     }
     k_rglru_ref(want, x, y, &tx.w, bx, &ta.w, ba, sp, W, n_heads, sw, n_segs);
-    for (int threads = 1; threads <= 3; threads += 2) {
+    k_isa lv[4];
+    const int n_lv = fast_levels(lv);
+    for (int run = 0; run < 2 * n_lv; run++) {
+        const int threads = run % 2 ? 3 : 1;
         kctx k;
         kctx_init(&k, threads > 1 ? p3 : NULL, 0);
+        kctx_set_isa(&k, lv[run / 2]);
         memcpy(hg, h0, (size_t)n_segs * W * sizeof(float));
         k_rglru(&k, got, x, y, &tx.w, bx, &ta.w, ba, sp, W, n_heads, sg, n_segs);
         double worst = 0;
@@ -434,8 +438,9 @@ static void check_rglru(pool *p3, wtype wt, int n_heads, int bw, const int *seg_
             double d = fabs((double)hg[i] - hw[i]) / (RGLRU_TOL * (fabs(hw[i]) + 1) + 1e-30);
             if (!(d <= worst)) worst = d, at = -1 - i;
         }
-        CHECKF(worst <= 1.0, "rglru %s heads %d bw %d segs %d threads %d: |diff| %.3g x the limit at %s %ld", wtype_name(wt),
-               n_heads, bw, n_segs, threads, worst, at >= 0 ? "out" : "h", at >= 0 ? at : -1 - at);
+        CHECKF(worst <= 1.0, "rglru %s %s heads %d bw %d segs %d threads %d: |diff| %.3g x the limit at %s %ld",
+               kctx_variant(&k), wtype_name(wt), n_heads, bw, n_segs, threads, worst, at >= 0 ? "out" : "h",
+               at >= 0 ? at : -1 - at);
     }
     test_w_free(&tx);
     test_w_free(&ta);
@@ -552,4 +557,111 @@ TEST(kernels_attention_vs_ref) {
     const long p[] = {2100};
     check_attention(p3, 10, 1, 256, 2048, n, p, 1, &r);
     pool_free(p3);
+}
+
+/* ---- the golden logits on every path ---- */
+
+#include "model/model.h"
+#include "model/safetensors.h"
+#include "model/state.h"
+
+/* As tests/test_golden.c: the f32 engine against the reference's logits. */
+#define GOLDEN_PATH_MAX_ABS_DIFF 1e-4
+/* Activations rounded to bf16 before every product (kctx.bf16_act, opt-in):
+ * logits move by about 2^-9 relative per product, compounded over the
+ * layers; measured on the golden models and bounded here with room. */
+#define GOLDEN_BF16_ACT_MAX_ABS_DIFF 0.05
+
+typedef struct path {
+    const char *name;
+    k_isa isa;
+    int gemm_min_tok, bf16_act;
+} path;
+
+/* Forward over all tokens and the prompt-then-decode run; returns the larger
+ * max |diff| against the golden arrays, or -1. */
+static double golden_diff(const char *name, const char *weights, const char *suffix, const path *pt, pool *p) {
+    char dir[1024], path_s[1100], key[64];
+    snprintf(dir, sizeof dir, "%s/golden/%s", test_shared_dir(), name);
+    snprintf(path_s, sizeof path_s, "%s/expected.safetensors", dir);
+    errbuf e;
+    sft_file *g = sft_open(path_s, &e);
+    model_load_opts lo = {.weights_file = weights};
+    model *m = g ? model_load(dir, &lo, &e) : NULL;
+    if (!CHECKF(m, "%s", e.msg)) {
+        sft_close(g);
+        return -1;
+    }
+    kctx k;
+    kctx_init(&k, p, 0);
+    kctx_set_isa(&k, pt->isa);
+    k.gemm_min_tok = pt->gemm_min_tok;
+    k.bf16_act = pt->bf16_act;
+    const sft_tensor *tt = sft_find(g, "tokens");
+    snprintf(key, sizeof key, "logits_decode%s", suffix);
+    const sft_tensor *dec = sft_find(g, key);
+    snprintf(key, sizeof key, "logits_forward%s", suffix);
+    const sft_tensor *fwd = sft_find(g, key);
+    const int T = (int)tt->n_elems, V = model_cfg(m)->vocab_size, P = T - (int)dec->shape[0];
+    float *got = calloc((size_t)T * V, sizeof(float));
+    state *s = state_create(m, &e);
+    double worst = 0;
+    model_seq q = {.st = s, .tokens = tt->data, .n_tokens = T, .n_logits = T, .logits = got};
+    CHECK(model_forward(m, &k, &q, 1, &e) == 0);
+    for (long i = 0; i < (long)T * V; i++) worst = fmax(worst, fabs((double)got[i] - ((const float *)fwd->data)[i]));
+    state_reset(s);
+    model_seq pre = {.st = s, .tokens = tt->data, .n_tokens = P, .n_logits = 1, .logits = got};
+    CHECK(model_forward(m, &k, &pre, 1, &e) == 0);
+    for (int i = P; i < T - 1; i++) {
+        model_seq one = {.st = s, .tokens = (const int32_t *)tt->data + i, .n_tokens = 1, .n_logits = 1,
+                         .logits = got + (long)(i - P + 1) * V};
+        CHECK(model_forward(m, &k, &one, 1, &e) == 0);
+    }
+    for (long i = 0; i < (long)(T - P) * V; i++) worst = fmax(worst, fabs((double)got[i] - ((const float *)dec->data)[i]));
+    free(got);
+    state_free(s);
+    model_free(m);
+    sft_close(g);
+    return worst;
+}
+
+TEST(kernels_golden_every_path) {
+    if (!test_shared_dir()) SKIP("../shared not present");
+    kctx probe;
+    kctx_init(&probe, NULL, 0);
+    path paths[4];
+    int n = 0;
+    if (probe.has_avx2) paths[n++] = (path){"avx2", K_ISA_AVX2, 0, 0};
+    if (probe.has_avx512) {
+        paths[n++] = (path){"avx512", K_ISA_AVX512, 0, 0};
+        paths[n++] = (path){"avx512 gemm for every product", K_ISA_AVX512, 1, 0};
+    }
+    if (n == 0) SKIP("no AVX2: the reference path is tests/test_golden.c's");
+    errbuf e;
+    pool *p3 = pool_create(3, &e);
+    const char *models[][3] = {{"tiny-griffin", NULL, ""}, {"tiny-griffin", "model-bf16.safetensors", "_bf16"},
+                               {"tiny-gemma", NULL, ""}, {"tiny-gemma", "model-bf16.safetensors", "_bf16"}};
+    for (int mi = 0; mi < 4; mi++)
+        for (int pi = 0; pi < n; pi++)
+            for (int threads = 1; threads <= 3; threads += 2) {
+                double d = golden_diff(models[mi][0], models[mi][1], models[mi][2], &paths[pi], threads > 1 ? p3 : NULL);
+                CHECKF(d >= 0 && d <= GOLDEN_PATH_MAX_ABS_DIFF, "%s%s on %s, %d threads: max |diff| %.3g (limit %g)",
+                       models[mi][0], models[mi][2], paths[pi].name, threads, d, GOLDEN_PATH_MAX_ABS_DIFF);
+            }
+    pool_free(p3);
+}
+
+/* The opt-in bf16-activation GEMM: its error on the golden bf16 models,
+ * bounded (it is not a default path; kctx.bf16_act documents the cost). */
+TEST(kernels_golden_bf16_act_error) {
+    if (!test_shared_dir()) SKIP("../shared not present");
+    kctx probe;
+    kctx_init(&probe, NULL, 0);
+    if (!probe.has_avx512_bf16) SKIP("no AVX512_BF16 on this CPU");
+    const path pt = {"avx512 bf16 activations", K_ISA_AVX512, 1, 1};
+    double dg = golden_diff("tiny-griffin", "model-bf16.safetensors", "_bf16", &pt, NULL);
+    double dm = golden_diff("tiny-gemma", "model-bf16.safetensors", "_bf16", &pt, NULL);
+    fprintf(stderr, "     bf16 activations: max |logit diff| %.3g (griffin), %.3g (gemma)\n", dg, dm);
+    CHECKF(dg >= 0 && dg <= GOLDEN_BF16_ACT_MAX_ABS_DIFF, "griffin: %.3g (limit %g)", dg, GOLDEN_BF16_ACT_MAX_ABS_DIFF);
+    CHECKF(dm >= 0 && dm <= GOLDEN_BF16_ACT_MAX_ABS_DIFF, "gemma: %.3g (limit %g)", dm, GOLDEN_BF16_ACT_MAX_ABS_DIFF);
 }

@@ -76,7 +76,7 @@ k_mm_variant k_matmul_pick(const kctx *k, wtype t, int n_tok) {
     if (lv == K_ISA_REF) return K_MM_REF;
     if (is_quant(t)) return variant_ok(k, K_MM_Q_AVX512VNNI, t) ? K_MM_Q_AVX512VNNI : K_MM_Q_AVX2;
     if (lv == K_ISA_AVX2) return K_MM_AVX2;
-    if (n_tok < K_GEMM_MIN_TOK) return K_MM_AVX512;
+    if (n_tok < (k->gemm_min_tok > 0 ? k->gemm_min_tok : K_GEMM_MIN_TOK)) return K_MM_AVX512;
     if (k->bf16_act && variant_ok(k, K_MM_GEMM_AVX512BF16, t)) return K_MM_GEMM_AVX512BF16;
     return K_MM_GEMM_AVX512;
 }

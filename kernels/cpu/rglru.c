@@ -10,7 +10,8 @@
  * broadcast per token and input and no transposes; then the scan runs over
  * the block's tokens 16 channels at a time with the vector exp and sigmoid,
  * the state in registers. Gate weights in f32, bf16 or f16 (quantized
- * kinds use the reference: `griffin quantize` keeps the gates in bf16). */
+ * kinds use the reference: `griffin quantize` keeps the gates in bf16).
+ * AVX2 CPUs run the same structure with 8 lanes. */
 #include <math.h>
 #include <string.h>
 
@@ -148,6 +149,100 @@ K_AVX512 static void scan_avx512(float *out, const float *x, const float *y, lon
     }
 }
 
+/* ---- AVX2: the same structure, 8 lanes, 8 outputs per gate block ---- */
+
+#define RG2_TB 6 /* tokens per gate block: 12 accumulators of 16 registers */
+
+K_AVX2 K_INLINE __m256 load_w8(wtype t, const void *row, int j, int n) {
+    if (n >= 8) {
+        switch (t) {
+        case W_BF16:
+            return _mm256_castsi256_ps(
+                _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const bf16 *)row + j))), 16));
+        case W_F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const f16 *)row + j)));
+        default: return _mm256_loadu_ps((const float *)row + j);
+        }
+    }
+    float tmp[8] = {0};
+    for (int i = 0; i < n; i++) tmp[i] = t == W_BF16 ? bf16_to_f32(((const bf16 *)row)[j + i])
+                                         : t == W_F16 ? f16_to_f32(((const f16 *)row)[j + i])
+                                                      : ((const float *)row)[j + i];
+    return _mm256_loadu_ps(tmp);
+}
+
+K_AVX2 K_INLINE void gates_block8(float *gx, float *ga, int ldg, const float *xs, long ldx, const wmat *wx,
+                                  const wmat *wa, wtype wt, long wrow0, int bw, int j0, int nt, const float *bx,
+                                  const float *ba) {
+    const size_t eb = wtype_bytes(wt), rb = (size_t)bw * eb;
+    const char *px = (const char *)wx->data + (size_t)wrow0 * rb, *pa = (const char *)wa->data + (size_t)wrow0 * rb;
+    const int n = bw - j0;
+    const __m256i m = k_mask8_avx2(n);
+    __m256 ax[RG2_TB], aa[RG2_TB];
+#pragma GCC unroll 8
+    for (int t = 0; t < nt; t++) {
+        ax[t] = bx ? _mm256_maskload_ps(bx + j0, m) : _mm256_setzero_ps();
+        aa[t] = ba ? _mm256_maskload_ps(ba + j0, m) : _mm256_setzero_ps();
+    }
+    for (int i = 0; i < bw; i++) {
+        const __m256 w0 = load_w8(wt, px + (size_t)i * rb, j0, n), w1 = load_w8(wt, pa + (size_t)i * rb, j0, n);
+#pragma GCC unroll 8
+        for (int t = 0; t < nt; t++) {
+            const __m256 xb = _mm256_set1_ps(xs[(long)t * ldx + i]);
+            ax[t] = _mm256_fmadd_ps(w0, xb, ax[t]);
+            aa[t] = _mm256_fmadd_ps(w1, xb, aa[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < nt; t++) {
+        _mm256_storeu_ps(gx + t * ldg + j0, ax[t]);
+        _mm256_storeu_ps(ga + t * ldg + j0, aa[t]);
+    }
+}
+
+#define GATES8_NT(WT)                                                                                        \
+    switch (nt) {                                                                                           \
+    case 1: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 1, bx, ba); break;                \
+    case 2: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 2, bx, ba); break;                \
+    case 3: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 3, bx, ba); break;                \
+    case 4: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 4, bx, ba); break;                \
+    case 5: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 5, bx, ba); break;                \
+    default: gates_block8(gx, ga, ldg, xs, ldx, wx, wa, WT, wrow0, bw, j0, 6, bx, ba); break;               \
+    }
+
+K_AVX2 static void gates_avx2(float *gx, float *ga, int ldg, const float *xs, long ldx, const wmat *wx, const wmat *wa,
+                              long wrow0, int bw, int nt, const float *bx, const float *ba) {
+    for (int j0 = 0; j0 < bw; j0 += 8) {
+        switch (wx->type) {
+        case W_BF16: GATES8_NT(W_BF16); break;
+        case W_F16: GATES8_NT(W_F16); break;
+        default: GATES8_NT(W_F32); break;
+        }
+    }
+}
+
+K_AVX2 static void scan_avx2(float *out, const float *x, const float *y, long ld, const float *gx, const float *ga,
+                             int ldg, const float *sp, float *h, int bw, int nt, long p0) {
+    const __m256 m8 = _mm256_set1_ps(-8.0f), one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+    for (int j = 0; j < bw; j += 8) {
+        const __m256i m = k_mask8_avx2(bw - j);
+        __m256 hv = _mm256_maskload_ps(h + j, m);
+        const __m256 spv = _mm256_maskload_ps(sp + j, m);
+        for (int t = 0; t < nt; t++) {
+            const __m256 log_a = _mm256_mul_ps(_mm256_mul_ps(m8, k_sigmoid_avx2(_mm256_loadu_ps(ga + t * ldg + j))), spv);
+            const __m256 a = k_exp_avx2(log_a);
+            __m256 xn = _mm256_mul_ps(_mm256_maskload_ps(x + t * ld + j, m), k_sigmoid_avx2(_mm256_loadu_ps(gx + t * ldg + j)));
+            if (p0 + t == 0) {
+                hv = xn;
+            } else {
+                const __m256 mult = _mm256_sqrt_ps(_mm256_sub_ps(one, k_exp_avx2(_mm256_mul_ps(two, log_a))));
+                hv = _mm256_fmadd_ps(a, hv, _mm256_mul_ps(xn, mult));
+            }
+            _mm256_maskstore_ps(out + t * ld + j, m, _mm256_mul_ps(hv, _mm256_maskload_ps(y + t * ld + j, m)));
+        }
+        _mm256_maskstore_ps(h + j, m, hv);
+    }
+}
+
 /* ---- the split over heads ---- */
 
 typedef struct rglru_job {
@@ -172,13 +267,20 @@ static void rglru_task(void *arg, int ith, int nth) {
         const int c0 = (int)hd * bw;
         for (int s = 0; s < j->n_segs; s++) {
             const k_rglru_seg *sg = &j->segs[s];
-            for (int t0 = 0; t0 < sg->n; t0 += RG_TB) {
-                const int nt = sg->n - t0 < RG_TB ? sg->n - t0 : RG_TB;
+            const int avx512 = k_level(j->k) == K_ISA_AVX512, tb = avx512 ? RG_TB : RG2_TB;
+            for (int t0 = 0; t0 < sg->n; t0 += tb) {
+                const int nt = sg->n - t0 < tb ? sg->n - t0 : tb;
                 const long row = (long)(sg->row0 + t0) * j->width;
-                gates_avx512(gx, ga, ldg, j->x + row + c0, j->width, j->gx, j->ga, (long)hd * bw, bw, nt,
-                             j->gx_b ? j->gx_b + c0 : NULL, j->ga_b ? j->ga_b + c0 : NULL);
-                scan_avx512(j->out + row + c0, j->x + row + c0, j->y + row + c0, j->width, gx, ga, ldg, j->sp + c0,
-                            sg->h + c0, bw, nt, sg->p0 + t0);
+                const float *bx = j->gx_b ? j->gx_b + c0 : NULL, *ba = j->ga_b ? j->ga_b + c0 : NULL;
+                if (avx512) {
+                    gates_avx512(gx, ga, ldg, j->x + row + c0, j->width, j->gx, j->ga, (long)hd * bw, bw, nt, bx, ba);
+                    scan_avx512(j->out + row + c0, j->x + row + c0, j->y + row + c0, j->width, gx, ga, ldg, j->sp + c0,
+                                sg->h + c0, bw, nt, sg->p0 + t0);
+                } else {
+                    gates_avx2(gx, ga, ldg, j->x + row + c0, j->width, j->gx, j->ga, (long)hd * bw, bw, nt, bx, ba);
+                    scan_avx2(j->out + row + c0, j->x + row + c0, j->y + row + c0, j->width, gx, ga, ldg, j->sp + c0,
+                              sg->h + c0, bw, nt, sg->p0 + t0);
+                }
             }
         }
     }
@@ -188,7 +290,7 @@ void k_rglru(const kctx *k, float *out, const float *x, const float *y, const wm
              const wmat *gate_a, const float *gate_a_b, const float *a_softplus, int width, int n_heads,
              const k_rglru_seg *segs, int n_segs) {
     const int bw = width / n_heads;
-    const int fast = k_level(k) == K_ISA_AVX512 && bw <= RG_MAX_BW && gate_x->type == gate_a->type &&
+    const int fast = k_level(k) >= K_ISA_AVX2 && bw <= RG_MAX_BW && gate_x->type == gate_a->type &&
                      (gate_x->type == W_F32 || gate_x->type == W_BF16 || gate_x->type == W_F16);
     if (!fast) {
         k_rglru_ref(out, x, y, gate_x, gate_x_b, gate_a, gate_a_b, a_softplus, width, n_heads, segs, n_segs);
