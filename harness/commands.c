@@ -11,6 +11,8 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 int cmd_safety(cli_ctx *ctx, int argc, char **argv);
+int cmd_roofline(cli_ctx *ctx, int argc, char **argv);
+int cmd_quantize(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"eval", cmd_eval, "evaluate a model on tasks or a suite (lm-eval semantics), results into the store",
@@ -31,5 +33,7 @@ const cmd_entry cmd_table[] = {
      "griffin results --db results.db --run 3"},
     {"fetch", cmd_fetch, "list the dataset registry; download and verify a dataset into the cache",
      "griffin fetch dataset gsm8k --split test"},
+    {"roofline", cmd_roofline, "measure memory bandwidth and peak arithmetic (the roofline)", "griffin roofline --json"},
+    {"quantize", cmd_quantize, "write a copy of a model with int8 or 4-bit weights", "griffin quantize --model DIR --to int8 --out DIR8"},
     {0, 0, 0, 0},
 };

@@ -19,6 +19,11 @@
  * 50 microseconds, longer than the gap between two kernels of one forward
  * pass, much shorter than the gap between user requests. */
 #define POOL_SPIN_ITERS 20000
+/* Worker stack: kernels keep their per-call scratch (packed weight panels,
+ * quantized activations, up to ~200 KB) on the stack, so nothing is
+ * allocated per token; set explicitly rather than inherited from
+ * RLIMIT_STACK, which may be small or unlimited. */
+#define POOL_STACK_BYTES ((size_t)8 << 20)
 
 /* A job is split into n_threads parts; threads claim parts with one atomic
  * word holding (job generation << 32 | next part). The caller claims parts
@@ -124,10 +129,14 @@ pool *pool_create(int n_threads, errbuf *e) {
             free(p);
             return NULL;
         }
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, POOL_STACK_BYTES);
         for (int i = 1; i < n_threads; i++) {
             worker *w = &p->workers[i - 1];
             w->p = p;
-            if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            if (pthread_create(&w->tid, &attr, worker_main, w) != 0) {
+                pthread_attr_destroy(&attr);
                 int started = i - 1;
                 pthread_mutex_lock(&p->mu);
                 atomic_store(&p->stop, 1);
@@ -140,6 +149,7 @@ pool *pool_create(int n_threads, errbuf *e) {
                 return NULL;
             }
         }
+        pthread_attr_destroy(&attr);
     }
     return p;
 }
