@@ -116,7 +116,7 @@ build-asan/griffin-asan: $(MAIN_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: check-deps all
-	./griffin bench --suite default
+	tools/bench.sh
 
 run: check-deps all
 	tools/run.sh

@@ -13,6 +13,8 @@ int cmd_toxicity(cli_ctx *ctx, int argc, char **argv);
 int cmd_safety(cli_ctx *ctx, int argc, char **argv);
 int cmd_roofline(cli_ctx *ctx, int argc, char **argv);
 int cmd_quantize(cli_ctx *ctx, int argc, char **argv);
+int cmd_bench(cli_ctx *ctx, int argc, char **argv);
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
 
 const cmd_entry cmd_table[] = {
     {"eval", cmd_eval, "evaluate a model on tasks or a suite (lm-eval semantics), results into the store",
@@ -29,6 +31,10 @@ const cmd_entry cmd_table[] = {
      "griffin safety --model DIR --data-dir ../shared/datasets --report out/safety"},
     {"info", cmd_info, "print a model's config, parameters, weight and state bytes", "griffin info --model DIR"},
     {"tokenize", cmd_tokenize, "encode text to token ids or pieces, or decode ids", "griffin tokenize --text 'The answer is 42.'"},
+    {"bench", cmd_bench, "prefill/decode throughput and memory against length, several models side by side",
+     "griffin bench --model models/small --model models/gemma-small --gen-lens 128,2048,8192"},
+    {"report", cmd_report, "HTML and Markdown report (tables, gnuplot plots) from a results store",
+     "griffin report --db results.db --out out/report"},
     {"results", cmd_results, "list the runs in a results store, or one run's metrics; merge stores",
      "griffin results --db results.db --run 3"},
     {"fetch", cmd_fetch, "list the dataset registry; download and verify a dataset into the cache",

@@ -33,3 +33,5 @@ rc=0
     $SCORER_OPT --db "$OUT/results.db" --report "$OUT/safety" || rc=$?
 # Exit 3 is a failed gate: expected of the random-weight default model (the report says which).
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then exit "$rc"; fi
+echo "== bench and report (tools/bench.sh short: small Griffin vs small Gemma, a few lengths)"
+tools/bench.sh short
