@@ -35,6 +35,18 @@ LIB_C     := $(filter-out harness/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)
 LIB_CXX   := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cc))
 TEST_C    := $(wildcard tests/*.c)
 LIB_OBJ   := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+# Task specs, suites and safety policies (JSON) are compiled into the binary (tasks/builtin.h).
+# The git revision, compiled into harness/runinfo.c; the header is rewritten
+# only when the revision changes, so other objects do not rebuild.
+GIT_REV_H := $(BUILD)/gen/git_rev.h
+GIT_REV   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(shell mkdir -p $(BUILD)/gen; echo '#define GRIFFIN_GIT_REV "$(GIT_REV)"' > $(GIT_REV_H).new; \
+  cmp -s $(GIT_REV_H).new $(GIT_REV_H) || mv $(GIT_REV_H).new $(GIT_REV_H); rm -f $(GIT_REV_H).new)
+CFLAGS    += -I$(BUILD)
+
+TASK_JSON := $(sort $(wildcard tasks/specs/*.json tasks/suites/*.json tasks/policy/*.json))
+TASK_GEN  := $(BUILD)/gen/task_specs.c
+LIB_OBJ   += $(TASK_GEN:.c=.o)
 TEST_OBJ  := $(TEST_C:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/harness/main.o
 
@@ -73,6 +85,15 @@ $(BUILD)/%.o: %.cc
 	@echo "  CXX   $<"
 	$(Q)$(CXX) $(CXXFLAGS) -c -o $@ $<
 
+$(TASK_GEN): $(TASK_JSON) tools/embed_specs.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN   $@"
+	$(Q)tools/embed_specs.sh $(TASK_JSON) > $@.tmp && mv $@.tmp $@
+
+$(TASK_GEN:.c=.o): $(TASK_GEN)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
 # Installs what is missing, and only then (a quick check otherwise).
 check-deps:
 	@tools/deps.sh --check-only >/dev/null 2>&1 || tools/deps.sh
@@ -109,6 +130,7 @@ tokenizer: check-deps
 # Each fuzz target links only the sources it names in FUZZ_SRC_<target>.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/*.c))
 FUZZ_SRC_fuzz_safetensors := $(wildcard common/*.c) model/safetensors.c
+FUZZ_SRC_fuzz_task_spec := $(wildcard common/*.c tasks/*.c) $(TASK_GEN) $(BUILD)/model/tokenizer_sp.o
 fuzz: check-deps $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do echo "fuzz: $$t ($${FUZZ_SECONDS:-60} s; set FUZZ_SECONDS to change)"; \
 	  mkdir -p build-fuzz/corpus/$$(basename $$t); \

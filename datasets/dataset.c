@@ -428,7 +428,12 @@ static void list_join(strbuf *b, const char *const *list, int max_items) {
 /* Picks the canonical config; -1 with a message naming the valid ones. */
 static int resolve_config(const ds_info *d, const char *config, const char **out, errbuf *e) {
     if (!d->configs) {
-        if (config && config[0] && strcmp(config, "default") != 0)
+        /* The HF config a single-config dataset lives under ("aps/super_glue
+         * (boolq)") names the whole dataset, as does "default". */
+        const char *note = d->hf_id ? strchr(d->hf_id, '(') : NULL;
+        int is_hf_config = note && config && strncmp(note + 1, config, strlen(config)) == 0 &&
+                           note[1 + strlen(config)] == ')';
+        if (config && config[0] && strcmp(config, "default") != 0 && !is_hf_config)
             return err_set(e, "%s: has no configs, got config '%s'", d->name, config);
         *out = "";
         return 0;

@@ -110,6 +110,13 @@ int ds_n_datasets(void) { return (int)(sizeof DATASETS / sizeof DATASETS[0]); }
 
 const ds_info *ds_info_at(int i) { return i >= 0 && i < ds_n_datasets() ? &DATASETS[i] : NULL; }
 
+/* The Hugging Face id without a trailing " (config)" note. */
+static int hf_id_matches(const ds_info *d, const char *name) {
+    if (!d->hf_id) return 0;
+    size_t n = strcspn(d->hf_id, " ");
+    return strlen(name) == n && strncmp(d->hf_id, name, n) == 0;
+}
+
 const ds_info *ds_info_find(const char *name) {
     if (!name) return NULL;
     for (int i = 0; i < ds_n_datasets(); i++) {
@@ -118,6 +125,9 @@ const ds_info *ds_info_find(const char *name) {
         for (const char *const *a = d->aliases; a && *a; a++)
             if (strcmp(*a, name) == 0) return d;
     }
+    /* Task specs name datasets by their Hugging Face id. */
+    for (int i = 0; i < ds_n_datasets(); i++)
+        if (hf_id_matches(&DATASETS[i], name)) return &DATASETS[i];
     return NULL;
 }
 

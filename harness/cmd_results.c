@@ -10,6 +10,7 @@
 
 #include "common/strbuf.h"
 #include "harness/cli.h"
+#include "harness/recompute.h"
 #include "harness/store.h"
 
 /* ---- a plain text table -------------------------------------------------- */
@@ -607,8 +608,12 @@ static int merge(const char *dst_path, const char *src_path, out_kind out, errbu
 int cmd_results(cli_ctx *ctx, int argc, char **argv) {
     (void)ctx;
     const char *db = "results.db", *run = NULL, *merge_src = NULL;
-    int json = 0, csv = 0;
+    int json = 0, csv = 0, recompute = 0;
+    long bootstrap = 100000;
     const cli_opt opts[] = {
+        {"--recompute", CLI_FLAG, &recompute, NULL,
+         "with --run: recompute every metric and its stderr from the stored per-document samples", 1, 0, 0},
+        {"--bootstrap-iters", CLI_INT, &bootstrap, "N", "bootstrap iterations for --recompute", 0, 1e7, 0},
         {"--db", CLI_STR, &db, "FILE", "the results store", 1, 0, 0},
         {"--run", CLI_STR, &run, "ID", "a run id or uuid (prefix): show its results instead of listing runs", 1, 0, 0},
         {"--json", CLI_FLAG, &json, NULL, "print JSON", 1, 0, 0},
@@ -631,6 +636,7 @@ int cmd_results(cli_ctx *ctx, int argc, char **argv) {
     if (json && csv) return cli_usage_error("results", "--json and --csv exclude each other");
     if (merge_src && run) return cli_usage_error("results", "--merge and --run exclude each other");
     if (merge_src && csv) return cli_usage_error("results", "--merge prints a summary or --json, not --csv");
+    if (recompute && (!run || json)) return cli_usage_error("results", "--recompute needs --run and prints a table or --csv");
     out_kind out = json ? OUT_JSON : csv ? OUT_CSV : OUT_TABLE;
     errbuf e;
     if (merge_src) {
@@ -650,7 +656,13 @@ int cmd_results(cli_ctx *ctx, int argc, char **argv) {
     }
     int64_t run_id = 0;
     if (run) rc = store_run_lookup(st, run, &run_id, &e);
-    if (rc == 0) rc = run ? show_run(st, run_id, out, &e) : list_runs(st, out, &e);
+    if (rc == 0 && recompute) {
+        int n_diff = recompute_run_metrics(st, run_id, (int)bootstrap, csv, stdout, &e);
+        if (n_diff > 0) fprintf(stderr, "griffin results: %d recomputed metrics differ from the stored ones\n", n_diff);
+        rc = n_diff < 0 ? -1 : 0;
+    } else if (rc == 0) {
+        rc = run ? show_run(st, run_id, out, &e) : list_runs(st, out, &e);
+    }
     store_close(st);
     if (rc != 0) {
         cli_error("results", "%s", e.msg);

@@ -203,16 +203,8 @@ int store_run_find_resumable(store *st, store_run_kind kind, const char *config_
     return found;
 }
 
-int store_run_lookup(store *st, const char *key, int64_t *run_id, errbuf *e) {
-    static const char by_id[] = "SELECT id FROM runs WHERE id = ?";
-    static const char by_uuid[] = "SELECT id FROM runs WHERE substr(uuid, 1, length(?1)) = ?1 LIMIT 2";
-    int numeric = key && *key;
-    for (const char *p = key; numeric && *p; p++)
-        if (*p < '0' || *p > '9') numeric = 0;
-    if (!numeric && (!key || strlen(key) < 4))
-        return err_set(e, "%s: run '%s': expected a run id or at least 4 characters of its uuid", st->path,
-                       key ? key : "");
-    const char *sql = numeric ? by_id : by_uuid;
+/* Runs matching one query: 0, 1 or 2 (more than one). */
+static int lookup_count(store *st, const char *sql, const char *key, int numeric, int64_t *run_id, errbuf *e) {
     sqlite3_stmt *s = store_stmt(st, sql, e);
     if (!s) return -1;
     if (numeric) sqlite3_bind_int64(s, 1, strtoll(key, NULL, 10));
@@ -224,6 +216,22 @@ int store_run_lookup(store *st, const char *key, int64_t *run_id, errbuf *e) {
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return store_err(st, e, sql, "looking up run '%s'", key);
+    return n;
+}
+
+int store_run_lookup(store *st, const char *key, int64_t *run_id, errbuf *e) {
+    static const char by_id[] = "SELECT id FROM runs WHERE id = ?";
+    static const char by_uuid[] = "SELECT id FROM runs WHERE substr(uuid, 1, length(?1)) = ?1 LIMIT 2";
+    int numeric = key && *key;
+    for (const char *p = key; numeric && *p; p++)
+        if (*p < '0' || *p > '9') numeric = 0;
+    if (!numeric && (!key || strlen(key) < 4))
+        return err_set(e, "%s: run '%s': expected a run id or at least 4 characters of its uuid", st->path,
+                       key ? key : "");
+    /* All digits is an id first; a uuid prefix can be all digits too. */
+    int n = numeric ? lookup_count(st, by_id, key, 1, run_id, e) : 0;
+    if (n == 0 && strlen(key) >= 4) n = lookup_count(st, by_uuid, key, 0, run_id, e);
+    if (n < 0) return -1;
     if (n == 0) return err_set(e, "%s: no run with %s '%s'", st->path, numeric ? "id" : "uuid", key);
     if (n > 1) return err_set(e, "%s: uuid prefix '%s' matches more than one run; give more of it", st->path, key);
     return 0;

@@ -45,6 +45,8 @@ typedef struct chunk {
     float *scores; /* [n_threads][span] attention scratch */
     long span;
     float *lbuf;   /* [LOGIT_GROUP_ROWS, vocab] */
+    k_rglru_seg *rsegs; /* [n_rows] the RG-LRU's view of the segments */
+    k_attn_seg *asegs;  /* [n_rows] the attention kernel's view of them */
     float *hsel;   /* [LOGIT_GROUP_ROWS, width] */
     const layer *l; /* the layer a job works on */
 } chunk;
@@ -88,40 +90,6 @@ static void conv_task(void *arg, int ith, int nth) {
     }
 }
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-/* RG-LRU, Griffin (arXiv:2402.19427), the RG-LRU section, as the reference
- * computes it:
- *   log a_t = -8 * sigmoid(gate_a) * softplus(lambda);  a_t = exp(log a_t)
- *   x~_t    = x_t * sigmoid(gate_x) * sqrt(1 - exp(2 log a_t))
- *   h_t     = a_t * h_{t-1} + x~_t
- * At position 0 the state resets: a_t = 0 and the sqrt factor is 1. */
-static void scan_task(void *arg, int ith, int nth) {
-    chunk *ch = arg;
-    const int L = ch->m->cfg.lru_width;
-    const layer *l = ch->l;
-    long c0, c1;
-    pool_split(L, ith, nth, &c0, &c1);
-    for (int sgi = 0; sgi < ch->n_segs; sgi++) {
-        const seg *sg = &ch->segs[sgi];
-        float *hstate = state_rnn(ch->seqs[sg->seq].st, l->slot);
-        for (long c = c0; c < c1; c++) {
-            float hc = hstate[c];
-            for (int t = 0; t < sg->n; t++) {
-                long i = (long)(sg->row0 + t) * L + c;
-                int reset = sg->p0 + t == 0;
-                float log_a = -8.0f * sigmoidf(ch->a[i]) * l->a_softplus[c];
-                float a = expf(log_a);
-                float mult = reset ? 1.0f : sqrtf(1.0f - expf(2.0f * log_a));
-                float xn = ch->c[i] * sigmoidf(ch->d[i]) * mult;
-                hc = (reset ? 0.0f : a * hc) + xn;
-                ch->b[i] = hc * ch->f[i]; /* times the gelu(linear_y) branch */
-            }
-            hstate[c] = hc;
-        }
-    }
-}
-
 static void recurrent_block(chunk *ch, const layer *l) {
     const model_config *cfg = &ch->m->cfg;
     const kctx *k = ch->k;
@@ -133,46 +101,19 @@ static void recurrent_block(chunk *ch, const layer *l) {
     k_matmul(k, ch->b, &l->lin_x, ch->h, l->lin_x_b, R);
     /* c = conv1d(b) */
     pool_run(k->pool, conv_task, ch);
-    /* d = input gate pre-activation, a = recurrent gate pre-activation */
-    k_blockdiag(k, ch->d, &l->gate_x, ch->c, l->gate_x_b, R, H, L / H);
-    k_blockdiag(k, ch->a, &l->gate_a, ch->c, l->gate_a_b, R, H, L / H);
-    /* b = rglru(c) * f */
-    pool_run(k->pool, scan_task, ch);
+    /* b = rglru(c) * f: gates, decay, normalisation and scan in one kernel
+     * (kernels/cpu/rglru.c), each segment carrying its sequence's state. */
+    for (int sgi = 0; sgi < ch->n_segs; sgi++) {
+        const seg *sg = &ch->segs[sgi];
+        ch->rsegs[sgi] = (k_rglru_seg){.h = state_rnn(ch->seqs[sg->seq].st, l->slot), .row0 = sg->row0, .n = sg->n,
+                                       .p0 = sg->p0};
+    }
+    k_rglru(k, ch->b, ch->c, ch->f, &l->gate_x, l->gate_x_b, &l->gate_a, l->gate_a_b, l->a_softplus, L, H,
+            ch->rsegs, ch->n_segs);
     k_matmul(k, ch->o, &l->lin_out, ch->b, l->lin_out_b, R);
 }
 
 /* ---- attention block ---- */
-
-static void attend_task(void *arg, int ith, int nth) {
-    chunk *ch = arg;
-    const model_config *cfg = &ch->m->cfg;
-    const layer *l = ch->l;
-    const int H = cfg->n_heads, hd = cfg->head_dim, KV = cfg->n_kv_heads, group = H / KV;
-    const long q_dim = (long)H * hd, kv_dim = (long)KV * hd;
-    const float scale = 1.0f / sqrtf((float)hd);
-    float *scores = ch->scores + (long)ith * ch->span;
-    long lo_u, hi_u;
-    pool_split((long)ch->n_rows * H, ith, nth, &lo_u, &hi_u);
-    for (long u = lo_u; u < hi_u; u++) {
-        int r = (int)(u / H), h = (int)(u % H), kvh = h / group;
-        const seg *sg = &ch->segs[ch->row_seg[r]];
-        state *st = ch->seqs[sg->seq].st;
-        long p = ch->pos[r];
-        long lo = cfg->window > 0 && p - cfg->window > 0 ? p - cfg->window : 0;
-        k_kv_view kv = {
-            .ring_k = state_k(st, l->slot) + kvh * hd,
-            .ring_v = state_v(st, l->slot) + kvh * hd,
-            .cap = st->cap,
-            .ring_stride = kv_dim,
-            .new_k = ch->b + (long)sg->row0 * kv_dim + kvh * hd,
-            .new_v = ch->c + (long)sg->row0 * kv_dim + kvh * hd,
-            .new_stride = kv_dim,
-            .p0 = sg->p0,
-        };
-        k_attend(ch->k, ch->d + r * q_dim + (long)h * hd, ch->a + r * q_dim + (long)h * hd, &kv, lo, p, 1, 1, hd,
-                 scale, scores);
-    }
-}
 
 static void attention_block(chunk *ch, const layer *l) {
     const model_config *cfg = &ch->m->cfg;
@@ -187,7 +128,20 @@ static void attention_block(chunk *ch, const layer *l) {
     k_matmul(k, ch->c, &l->v, ch->h, NULL, R);
     k_rope(k, ch->a, ch->pos, R, H, hd, rot, cfg->rope_theta);
     k_rope(k, ch->b, ch->pos, R, KV, hd, rot, cfg->rope_theta);
-    pool_run(k->pool, attend_task, ch);
+    /* d = attention: one fused kernel over every segment (kernels/cpu/attention.c) */
+    for (int sgi = 0; sgi < ch->n_segs; sgi++) {
+        const seg *sg = &ch->segs[sgi];
+        state *st = ch->seqs[sg->seq].st;
+        ch->asegs[sgi] = (k_attn_seg){
+            .kv = {.ring_k = state_k(st, l->slot), .ring_v = state_v(st, l->slot), .cap = st->cap,
+                   .ring_stride = kv_dim, .new_k = ch->b + (long)sg->row0 * kv_dim,
+                   .new_v = ch->c + (long)sg->row0 * kv_dim, .new_stride = kv_dim, .p0 = sg->p0},
+            .row0 = sg->row0,
+            .n = sg->n,
+        };
+    }
+    k_attention(k, ch->d, ch->a, ch->asegs, ch->n_segs, H, KV, hd, cfg->window, 1.0f / sqrtf((float)hd), ch->scores,
+                ch->span);
     /* Only now write the new keys and values into the rings: a query in
      * this chunk may still need a key its ring slot held before. */
     for (int sgi = 0; sgi < ch->n_segs; sgi++) {
@@ -307,7 +261,8 @@ int model_forward(model *m, const kctx *k, model_seq *seqs, int n_seqs, errbuf *
                   arena_round((size_t)R * sizeof(long)) + 3 * arena_round((size_t)R * D * sizeof(float)) +
                   5 * arena_round((size_t)R * W * sizeof(float)) +
                   arena_round((size_t)n_threads * span * sizeof(float)) +
-                  arena_round((size_t)lg * cfg->vocab_size * sizeof(float)) + arena_round((size_t)lg * D * sizeof(float));
+                  arena_round((size_t)lg * cfg->vocab_size * sizeof(float)) + arena_round((size_t)lg * D * sizeof(float)) +
+                  arena_round((size_t)R * sizeof(k_rglru_seg)) + arena_round((size_t)R * sizeof(k_attn_seg));
     arena_reset(&m->scratch);
     if (arena_reserve(&m->scratch, need, e) != 0) return -1;
     chunk ch = {.m = m, .k = k, .seqs = seqs, .span = span};
@@ -323,6 +278,8 @@ int model_forward(model *m, const kctx *k, model_seq *seqs, int n_seqs, errbuf *
     ch.scores = arena_alloc_f32(a, (size_t)n_threads * span);
     ch.lbuf = arena_alloc_f32(a, (size_t)lg * cfg->vocab_size);
     ch.hsel = arena_alloc_f32(a, (size_t)lg * D);
+    ch.rsegs = arena_alloc(a, (size_t)R * sizeof(k_rglru_seg));
+    ch.asegs = arena_alloc(a, (size_t)R * sizeof(k_attn_seg));
     /* Fill chunks of up to R rows, sequence by sequence. */
     int seq = 0, off = 0;
     while (seq < n_seqs) {

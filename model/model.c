@@ -16,7 +16,7 @@
 typedef struct loader {
     model *m;
     errbuf *e;
-    int n_types[3]; /* matrices per wtype, to name the dtype */
+    int n_types[5]; /* matrices per wtype, to name the dtype */
 } loader;
 
 static int to_wtype(sft_dtype d, wtype *out) {
@@ -52,11 +52,57 @@ static int check_shape(loader *ld, const sft_tensor *t, const int64_t *want, int
                    t->name, got, exp);
 }
 
+/* ---- quantized matrices (model/quant.h has the format) ---- */
+
+/* NAME.scales (and NAME.offsets for 4-bit): F16 [rows, n_groups]; the group
+ * size is the one of 64 or 32 that gives n_groups for these columns. */
+static const f16 *get_qparams(loader *ld, const char *name, const char *suffix, int64_t rows, int64_t cols,
+                              int *group) {
+    char nm[300];
+    snprintf(nm, sizeof nm, "%s.%s", name, suffix);
+    const sft_tensor *t = ckpt_find(ld->m->ck, nm);
+    if (!t) {
+        err_set(ld->e, "%s: quantized tensor \"%s\" has no \"%s\" tensor next to it", ld->m->dir, name, nm);
+        return NULL;
+    }
+    if (t->dtype != SFT_F16 || t->n_dims != 2 || t->shape[0] != rows) {
+        err_set(ld->e, "%s: tensor \"%s\" must be F16 [%lld, groups]", ckpt_file_of(ld->m->ck, t), nm, (long long)rows);
+        return NULL;
+    }
+    const int64_t ng = t->shape[1];
+    if (*group == 0) *group = ng == (cols + 63) / 64 ? 64 : ng == (cols + 31) / 32 ? 32 : -1;
+    if (*group < 0 || ng != k_n_groups((int)cols, *group)) {
+        err_set(ld->e, "%s: tensor \"%s\" has %lld groups per row; %lld columns need %lld (group 64) or %lld (group 32)",
+                ckpt_file_of(ld->m->ck, t), nm, (long long)ng, (long long)cols, (long long)((cols + 63) / 64),
+                (long long)((cols + 31) / 32));
+        return NULL;
+    }
+    ld->m->weight_bytes += t->n_bytes;
+    return t->data;
+}
+
+static int get_qmat(loader *ld, wmat *w, const sft_tensor *t, const char *name, int64_t rows, int64_t cols) {
+    const int q4 = t->dtype == SFT_U8;
+    const int64_t want[2] = {rows, q4 ? k_q4_row_bytes((int)cols) : cols};
+    if (check_shape(ld, t, want, 2) != 0) return -1;
+    w->type = q4 ? W_Q4 : W_Q8;
+    w->rows = (int)rows;
+    w->cols = (int)cols;
+    w->data = t->data;
+    w->group = 0;
+    if (!(w->scales = get_qparams(ld, name, "scales", rows, cols, &w->group))) return -1;
+    if (q4 && !(w->offsets = get_qparams(ld, name, "offsets", rows, cols, &w->group))) return -1;
+    ld->m->weight_bytes += t->n_bytes;
+    ld->n_types[w->type]++;
+    return 0;
+}
+
 static int get_mat(loader *ld, wmat *w, const char *name, int64_t rows, int64_t cols) {
     const sft_tensor *t = find(ld, name);
     if (!t) return -1;
+    if (t->dtype == SFT_I8 || t->dtype == SFT_U8) return get_qmat(ld, w, t, name, rows, cols);
     if (to_wtype(t->dtype, &w->type) != 0)
-        return err_set(ld->e, "%s: tensor \"%s\" has dtype %s; weights must be F32, BF16 or F16",
+        return err_set(ld->e, "%s: tensor \"%s\" has dtype %s; weights must be F32, BF16, F16, or I8/U8 (quantized)",
                        ckpt_file_of(ld->m->ck, t), name, sft_dtype_name(t->dtype));
     int64_t want[2] = {rows, cols};
     if (check_shape(ld, t, want, 2) != 0) return -1;
@@ -116,7 +162,7 @@ static const float *get_vec_nd(loader *ld, const char *name, const int64_t *shap
         err_set(ld->e, "out of memory loading \"%s\"", name);
         return NULL;
     }
-    wmat w = {wt, 1, (int)t->n_elems, t->data};
+    wmat w = {.type = wt, .rows = 1, .cols = (int)t->n_elems, .data = t->data};
     for (int64_t i = 0; i < t->n_elems; i++) v[i] = wmat_at(&w, 0, i);
     ld->m->weight_bytes += t->n_bytes;
     return v;
@@ -231,6 +277,10 @@ model *model_load(const char *dir, const model_load_opts *opts, errbuf *e) {
     m->embed_scale = !c->embed_scale ? 1.0f : c->embed_scale_bf16 ? bf16_to_f32(f32_to_bf16(s)) : s;
     int kinds = (ld.n_types[W_F32] > 0) + (ld.n_types[W_BF16] > 0) + (ld.n_types[W_F16] > 0);
     m->dtype_name = kinds > 1 ? "mixed" : ld.n_types[W_BF16] ? "bf16" : ld.n_types[W_F16] ? "f16" : "f32";
+    /* Quantized checkpoints keep the gates (and by default the embedding)
+     * in float: named after the quantized kind. */
+    if (ld.n_types[W_Q8] || ld.n_types[W_Q4])
+        m->dtype_name = ld.n_types[W_Q8] && ld.n_types[W_Q4] ? "int8+q4" : ld.n_types[W_Q4] ? "q4" : "int8";
     m->max_rows = (opts && opts->max_rows > 0) ? opts->max_rows : DEFAULT_MAX_ROWS;
     return m;
 fail:

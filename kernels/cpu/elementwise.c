@@ -1,9 +1,14 @@
-/* kernels/cpu/elementwise.c: RMSNorm, GELU, soft cap, RoPE, block-diagonal
- * gates. These are a small share of the work; the fast versions are the
- * same loops split over the pool's threads. */
+/* kernels/cpu/elementwise.c: RMSNorm, GELU, soft cap, exp/tanh/sigmoid,
+ * RoPE, block-diagonal gates.
+ *
+ * The references use libm (tanhf, expf). The fast versions use the vector
+ * approximations of simd_impl.h: scalar tanhf in the GELU of the MLP
+ * (mlp_width values per token) and in the soft cap of the logits (vocab
+ * values per token) was a measurable share of prefill. Rows and elements
+ * are split over the pool's threads. */
 #include <math.h>
 
-#include "kernels/kernels.h"
+#include "kernels/cpu/simd_impl.h"
 
 /* Below this many elements a job runs on the calling thread. */
 #define PAR_MIN_ELEMS 16384
@@ -21,7 +26,33 @@ void k_rmsnorm_ref(float *y, const float *x, const float *scale, float eps, int 
     }
 }
 
+/* The same sums in f64 lanes (8 at a time), so the result differs from the
+ * reference only by the order of the double additions. */
+K_AVX512 static void rmsnorm_avx512(float *y, const float *x, const float *scale, float eps, int n_tok, int width) {
+    for (int t = 0; t < n_tok; t++) {
+        const float *xr = x + (long)t * width;
+        float *yr = y + (long)t * width;
+        __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+        for (int i = 0; i < width; i += 16) {
+            __m512 v = _mm512_maskz_loadu_ps(k_mask16(width - i), xr + i);
+            __m512d a = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+            __m512d b = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+            s0 = _mm512_fmadd_pd(a, a, s0);
+            s1 = _mm512_fmadd_pd(b, b, s1);
+        }
+        double ss = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+        const __m512 inv = _mm512_set1_ps(1.0f / sqrtf((float)(ss / width) + eps));
+        for (int i = 0; i < width; i += 16) {
+            const __mmask16 m = k_mask16(width - i);
+            __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, xr + i), inv);
+            __m512 sc = _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_maskz_loadu_ps(m, scale + i));
+            _mm512_mask_storeu_ps(yr + i, m, _mm512_mul_ps(v, sc));
+        }
+    }
+}
+
 typedef struct rows_job {
+    const kctx *k;
     float *y;
     const float *x;
     const float *scale;
@@ -33,15 +64,57 @@ static void rmsnorm_task(void *arg, int ith, int nth) {
     const rows_job *j = arg;
     long lo, hi;
     pool_split(j->n_tok, ith, nth, &lo, &hi);
-    if (lo < hi)
-        k_rmsnorm_ref(j->y + lo * j->width, j->x + lo * j->width, j->scale, j->eps, (int)(hi - lo), j->width);
+    if (lo >= hi) return;
+    float *y = j->y + lo * j->width;
+    const float *x = j->x + lo * j->width;
+    if (k_level(j->k) == K_ISA_AVX512) rmsnorm_avx512(y, x, j->scale, j->eps, (int)(hi - lo), j->width);
+    else k_rmsnorm_ref(y, x, j->scale, j->eps, (int)(hi - lo), j->width);
 }
 
 void k_rmsnorm(const kctx *k, float *y, const float *x, const float *scale, float eps, int n_tok, int width) {
-    rows_job j = {y, x, scale, eps, n_tok, width};
+    rows_job j = {k, y, x, scale, eps, n_tok, width};
     if ((long)n_tok * width < PAR_MIN_ELEMS || n_tok < 2) rmsnorm_task(&j, 0, 1);
     else pool_run(k->pool, rmsnorm_task, &j);
 }
+
+/* ---- exp, tanh, sigmoid ---- */
+
+void k_exp_ref(float *y, const float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] = expf(x[i]);
+}
+void k_tanh_ref(float *y, const float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+void k_sigmoid_ref(float *y, const float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+#define VEC_FN(NAME, FN512, FN256)                                                                     \
+    K_AVX512 static void NAME##_avx512(float *y, const float *x, long n) {                             \
+        for (long i = 0; i < n; i += 16) {                                                             \
+            const __mmask16 m = k_mask16((int)(n - i < 16 ? n - i : 16));                              \
+            _mm512_mask_storeu_ps(y + i, m, FN512(_mm512_maskz_loadu_ps(m, x + i)));                   \
+        }                                                                                              \
+    }                                                                                                  \
+    K_AVX2 static void NAME##_avx2(float *y, const float *x, long n) {                                 \
+        long i = 0;                                                                                    \
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, FN256(_mm256_loadu_ps(x + i)));             \
+        if (i < n) {                                                                                   \
+            const __m256i m = k_mask8_avx2((int)(n - i));                                              \
+            _mm256_maskstore_ps(y + i, m, FN256(_mm256_maskload_ps(x + i, m)));                        \
+        }                                                                                              \
+    }                                                                                                  \
+    void k_##NAME(const kctx *k, float *y, const float *x, long n) {                                   \
+        switch (k_level(k)) {                                                                          \
+        case K_ISA_AVX512: NAME##_avx512(y, x, n); break;                                              \
+        case K_ISA_AVX2: NAME##_avx2(y, x, n); break;                                                  \
+        default: k_##NAME##_ref(y, x, n); break;                                                       \
+        }                                                                                              \
+    }
+
+VEC_FN(exp, k_exp_avx512, k_exp_avx2)
+VEC_FN(tanh, k_tanh_avx512, k_tanh_avx2)
+VEC_FN(sigmoid, k_sigmoid_avx512, k_sigmoid_avx2)
 
 /* ---- GELU ---- */
 
@@ -55,7 +128,26 @@ void k_gelu_mul_ref(float *a, const float *b, long n) {
     for (long i = 0; i < n; i++) a[i] = b ? k_gelu_tanh(a[i]) * b[i] : k_gelu_tanh(a[i]);
 }
 
+K_AVX512 static void gelu_mul_avx512(float *a, const float *b, long n) {
+    for (long i = 0; i < n; i += 16) {
+        const __mmask16 m = k_mask16((int)(n - i < 16 ? n - i : 16));
+        __m512 g = k_gelu_avx512(_mm512_maskz_loadu_ps(m, a + i));
+        if (b) g = _mm512_mul_ps(g, _mm512_maskz_loadu_ps(m, b + i));
+        _mm512_mask_storeu_ps(a + i, m, g);
+    }
+}
+
+K_AVX2 static void gelu_mul_avx2(float *a, const float *b, long n) {
+    for (long i = 0; i < n; i += 8) {
+        const __m256i m = k_mask8_avx2((int)(n - i < 8 ? n - i : 8));
+        __m256 g = k_gelu_avx2(_mm256_maskload_ps(a + i, m));
+        if (b) g = _mm256_mul_ps(g, _mm256_maskload_ps(b + i, m));
+        _mm256_maskstore_ps(a + i, m, g);
+    }
+}
+
 typedef struct vec_job {
+    const kctx *k;
     float *a;
     const float *b;
     long n;
@@ -66,11 +158,17 @@ static void gelu_task(void *arg, int ith, int nth) {
     const vec_job *j = arg;
     long lo, hi;
     pool_split(j->n, ith, nth, &lo, &hi);
-    k_gelu_mul_ref(j->a + lo, j->b ? j->b + lo : NULL, hi - lo);
+    float *a = j->a + lo;
+    const float *b = j->b ? j->b + lo : NULL;
+    switch (k_level(j->k)) {
+    case K_ISA_AVX512: gelu_mul_avx512(a, b, hi - lo); break;
+    case K_ISA_AVX2: gelu_mul_avx2(a, b, hi - lo); break;
+    default: k_gelu_mul_ref(a, b, hi - lo); break;
+    }
 }
 
 void k_gelu_mul(const kctx *k, float *a, const float *b, long n) {
-    vec_job j = {a, b, n, 0};
+    vec_job j = {k, a, b, n, 0};
     if (n < PAR_MIN_ELEMS) gelu_task(&j, 0, 1);
     else pool_run(k->pool, gelu_task, &j);
 }
@@ -81,15 +179,37 @@ void k_softcap_ref(float *x, long n, float cap) {
     for (long i = 0; i < n; i++) x[i] = tanhf(x[i] / cap) * cap;
 }
 
+K_AVX512 static void softcap_avx512(float *x, long n, float cap) {
+    const __m512 c = _mm512_set1_ps(cap);
+    for (long i = 0; i < n; i += 16) {
+        const __mmask16 m = k_mask16((int)(n - i < 16 ? n - i : 16));
+        __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), c);
+        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(k_tanh_avx512(v), c));
+    }
+}
+
+K_AVX2 static void softcap_avx2(float *x, long n, float cap) {
+    const __m256 c = _mm256_set1_ps(cap);
+    for (long i = 0; i < n; i += 8) {
+        const __m256i m = k_mask8_avx2((int)(n - i < 8 ? n - i : 8));
+        __m256 v = _mm256_div_ps(_mm256_maskload_ps(x + i, m), c);
+        _mm256_maskstore_ps(x + i, m, _mm256_mul_ps(k_tanh_avx2(v), c));
+    }
+}
+
 static void softcap_task(void *arg, int ith, int nth) {
     const vec_job *j = arg;
     long lo, hi;
     pool_split(j->n, ith, nth, &lo, &hi);
-    k_softcap_ref(j->a + lo, hi - lo, j->cap);
+    switch (k_level(j->k)) {
+    case K_ISA_AVX512: softcap_avx512(j->a + lo, hi - lo, j->cap); break;
+    case K_ISA_AVX2: softcap_avx2(j->a + lo, hi - lo, j->cap); break;
+    default: k_softcap_ref(j->a + lo, hi - lo, j->cap); break;
+    }
 }
 
 void k_softcap(const kctx *k, float *x, long n, float cap) {
-    vec_job j = {x, NULL, n, cap};
+    vec_job j = {k, x, NULL, n, cap};
     if (n < PAR_MIN_ELEMS) softcap_task(&j, 0, 1);
     else pool_run(k->pool, softcap_task, &j);
 }

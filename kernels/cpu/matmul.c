@@ -1,145 +1,168 @@
-/* kernels/cpu/matmul.c: y = x w^T + b, the product behind every linear layer.
+/* kernels/cpu/matmul.c: y = x w^T + b, the product behind every linear
+ * layer: the scalar reference, the variant table and the thread split.
  *
- * The reference is three plain loops. The AVX-512 variant computes a tile of
- * 4 weight rows x 6 tokens in 24 accumulators, so each weight vector loaded
- * (and widened from bf16/f16) feeds 6 FMAs and each activation vector 4;
- * a panel of 64 rows stays in L2 while every token block passes over it.
- * Column tails use masked loads, so every size takes the fast path. Threads
- * split output rows, which serves both decode (1 token, many rows: bound by
- * memory bandwidth) and prefill (many tokens: bound by arithmetic). */
-#include <immintrin.h>
-#include <stdint.h>
+ * Decoding (few tokens) reads every weight once per step and is bound by
+ * memory bandwidth: threads split the output rows into contiguous ranges, so
+ * each streams its own part of the matrix. Prefill (many tokens) is bound by
+ * arithmetic: threads split row blocks, and token blocks too when there are
+ * fewer row blocks than threads, and each runs the packed GEMM on its part.
+ * The variants themselves (matmul_avx512.c, matmul_avx2.c, matmul_q.c) run
+ * on one thread over a row view of the matrix. */
+#include <string.h>
 
-#include "kernels/kernels.h"
+#include "kernels/cpu/matmul_impl.h"
+#include "kernels/cpu/simd_impl.h"
 
-static void matmul_rows_ref(float *y, const wmat *w, const float *x, const float *bias, int n_tok, int r0,
-                            int r1) {
+/* ---- reference ---- */
+
+static void matmul_float_ref(float *y, long ldy, const wmat *w, const float *x, const float *bias, int n_tok) {
     for (int t = 0; t < n_tok; t++)
-        for (int r = r0; r < r1; r++) {
+        for (int r = 0; r < w->rows; r++) {
             float acc = 0.0f;
             for (int c = 0; c < w->cols; c++) acc += x[(long)t * w->cols + c] * wmat_at(w, r, c);
-            y[(long)t * w->rows + r] = acc + (bias ? bias[r] : 0.0f);
+            y[(long)t * ldy + r] = acc + (bias ? bias[r] : 0.0f);
         }
+}
+
+void k_matmul_part_ref(float *y, long ldy, const wmat *w, const float *x, const float *bias, int n_tok) {
+    if (w->type == W_Q8 || w->type == W_Q4) k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
+    else matmul_float_ref(y, ldy, w, x, bias, n_tok);
 }
 
 void k_matmul_ref(float *y, const wmat *w, const float *x, const float *bias, int n_tok) {
-    matmul_rows_ref(y, w, x, bias, n_tok, 0, w->rows);
+    k_matmul_part_ref(y, w->rows, w, x, bias, n_tok);
 }
 
-#define MR 4          /* weight rows per tile */
-#define NR 6          /* tokens per tile */
-#define ROW_PANEL 64  /* rows kept hot in L2 while tokens stream past */
-#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma")))
-
-AVX512_TARGET static inline __m512 load_w(wtype t, const void *row, int c, __mmask16 m) {
-    switch (t) {
-    case W_BF16: {
-        __m256i h = _mm256_maskz_loadu_epi16(m, (const bf16 *)row + c);
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    }
-    case W_F16: {
-        __m256i h = _mm256_maskz_loadu_epi16(m, (const f16 *)row + c);
-        return _mm512_cvtph_ps(h);
-    }
-    default: return _mm512_maskz_loadu_ps(m, (const float *)row + c);
-    }
+void k_matmul_exact_ref(float *y, const wmat *w, const float *x, const float *bias, int n_tok) {
+    matmul_float_ref(y, w->rows, w, x, bias, n_tok);
 }
 
-/* One tile: mr rows from r, nr tokens from t. Inlined with constant mr, nr
- * so the accumulators live in registers. */
-AVX512_TARGET static inline __attribute__((always_inline)) void
-tile(float *y, const wmat *w, const float *x, const float *bias, int r, int t, int mr, int nr) {
-    const int cols = w->cols, rows = w->rows;
-    const size_t eb = wtype_bytes(w->type);
-    const void *wrow[MR];
-    for (int i = 0; i < mr; i++) wrow[i] = (const char *)w->data + (size_t)(r + i) * (size_t)cols * eb;
-    __m512 acc[MR][NR];
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) acc[i][j] = _mm512_setzero_ps();
-    const float *xrow[NR];
-    for (int j = 0; j < nr; j++) xrow[j] = x + (size_t)(t + j) * (size_t)cols;
-    int c = 0;
-    for (; c + 16 <= cols; c += 16) {
-        __m512 wv[MR];
-        for (int i = 0; i < mr; i++) wv[i] = load_w(w->type, wrow[i], c, 0xffff);
-        for (int j = 0; j < nr; j++) {
-            __m512 xv = _mm512_loadu_ps(xrow[j] + c);
-            for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
-        }
-    }
-    if (c < cols) {
-        __mmask16 m = (__mmask16)((1u << (cols - c)) - 1);
-        __m512 wv[MR];
-        for (int i = 0; i < mr; i++) wv[i] = load_w(w->type, wrow[i], c, m);
-        for (int j = 0; j < nr; j++) {
-            __m512 xv = _mm512_maskz_loadu_ps(m, xrow[j] + c);
-            for (int i = 0; i < mr; i++) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
-        }
-    }
-    for (int j = 0; j < nr; j++)
-        for (int i = 0; i < mr; i++)
-            y[(size_t)(t + j) * (size_t)rows + (size_t)(r + i)] =
-                _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
+/* ---- variants ---- */
+
+static const char *const variant_names[K_MM_N_VARIANTS] = {
+    [K_MM_AUTO] = "auto",
+    [K_MM_REF] = "ref",
+    [K_MM_AVX2] = "avx2",
+    [K_MM_AVX512] = "avx512",
+    [K_MM_GEMM_AVX512] = "gemm_avx512",
+    [K_MM_GEMM_AVX512BF16] = "gemm_avx512bf16",
+    [K_MM_Q_AVX2] = "q_avx2",
+    [K_MM_Q_AVX512VNNI] = "q_avx512vnni",
+};
+
+const char *k_mm_variant_name(k_mm_variant v) {
+    return (unsigned)v < K_MM_N_VARIANTS ? variant_names[v] : "?";
 }
 
-#define TILE_CASE(MRV)                                                   \
-    switch (nr) {                                                        \
-    case 1: tile(y, w, x, bias, r, t, MRV, 1); break;                    \
-    case 2: tile(y, w, x, bias, r, t, MRV, 2); break;                    \
-    case 3: tile(y, w, x, bias, r, t, MRV, 3); break;                    \
-    case 4: tile(y, w, x, bias, r, t, MRV, 4); break;                    \
-    case 5: tile(y, w, x, bias, r, t, MRV, 5); break;                    \
-    default: tile(y, w, x, bias, r, t, MRV, 6); break;                   \
-    }
+static int is_quant(wtype t) { return t == W_Q8 || t == W_Q4; }
 
-AVX512_TARGET static void tile_any(float *y, const wmat *w, const float *x, const float *bias, int r, int t,
-                                   int mr, int nr) {
-    switch (mr) {
-    case 1: TILE_CASE(1); break;
-    case 2: TILE_CASE(2); break;
-    case 3: TILE_CASE(3); break;
-    default: TILE_CASE(4); break;
+/* Whether this CPU (at the context's level) and weight type can run v. */
+static int variant_ok(const kctx *k, k_mm_variant v, wtype t) {
+    const k_isa lv = k_level(k);
+    switch (v) {
+    case K_MM_REF: return 1;
+    case K_MM_AVX2: return !is_quant(t) && lv >= K_ISA_AVX2;
+    case K_MM_AVX512:
+    case K_MM_GEMM_AVX512: return !is_quant(t) && lv >= K_ISA_AVX512;
+    case K_MM_GEMM_AVX512BF16: return t == W_BF16 && lv >= K_ISA_AVX512 && k->has_avx512_bf16;
+    case K_MM_Q_AVX2: return is_quant(t) && lv >= K_ISA_AVX2;
+    case K_MM_Q_AVX512VNNI: return is_quant(t) && lv >= K_ISA_AVX512 && k->has_avx512_vnni;
+    default: return 0;
     }
 }
 
-AVX512_TARGET void k_matmul_rows_avx512(float *y, const wmat *w, const float *x, const float *bias, int n_tok,
-                                        int r0, int r1) {
-    for (int p0 = r0; p0 < r1; p0 += ROW_PANEL) {
-        int p1 = p0 + ROW_PANEL < r1 ? p0 + ROW_PANEL : r1;
-        for (int t = 0; t < n_tok; t += NR) {
-            int nr = n_tok - t < NR ? n_tok - t : NR;
-            for (int r = p0; r < p1; r += MR) {
-                int mr = p1 - r < MR ? p1 - r : MR;
-                tile_any(y, w, x, bias, r, t, mr, nr);
-            }
-        }
+k_mm_variant k_matmul_pick(const kctx *k, wtype t, int n_tok) {
+    const k_isa lv = k_level(k);
+    if (lv == K_ISA_REF) return K_MM_REF;
+    if (is_quant(t)) return variant_ok(k, K_MM_Q_AVX512VNNI, t) ? K_MM_Q_AVX512VNNI : K_MM_Q_AVX2;
+    if (lv == K_ISA_AVX2) return K_MM_AVX2;
+    if (n_tok < (k->gemm_min_tok > 0 ? k->gemm_min_tok : K_GEMM_MIN_TOK)) return K_MM_AVX512;
+    if (k->bf16_act && variant_ok(k, K_MM_GEMM_AVX512BF16, t)) return K_MM_GEMM_AVX512BF16;
+    return K_MM_GEMM_AVX512;
+}
+
+static k_matmul_fn variant_fn(k_mm_variant v) {
+    switch (v) {
+    case K_MM_AVX2: return k_matmul_part_avx2;
+    case K_MM_AVX512: return k_matmul_part_avx512;
+    case K_MM_GEMM_AVX512: return k_matmul_part_gemm_avx512;
+    case K_MM_GEMM_AVX512BF16: return k_matmul_part_gemm_avx512bf16;
+    case K_MM_Q_AVX2: return k_matmul_part_q_avx2;
+    case K_MM_Q_AVX512VNNI: return k_matmul_part_q_avx512vnni;
+    default: return k_matmul_part_ref;
     }
 }
+
+/* ---- the thread split ---- */
+
+/* Rows per unit of work: a multiple of every variant's row tile (32 for
+ * the GEMM, 4 for the register tiles), so no tile straddles two threads. */
+#define ROW_UNIT 32
+/* Tokens per unit when prefill also splits tokens. */
+#define TOK_UNIT 64
 
 typedef struct matmul_job {
+    k_matmul_fn fn;
     float *y;
     const wmat *w;
     const float *x;
     const float *bias;
     int n_tok;
-    int use_ref;
+    int split_tokens; /* units are (row block, token block) pairs */
 } matmul_job;
 
 static void matmul_task(void *arg, int ith, int nth) {
     const matmul_job *j = arg;
-    /* Split in whole tiles of MR rows so no two threads share a tile. */
-    long n_tiles = (j->w->rows + MR - 1) / MR, lo, hi;
-    pool_split(n_tiles, ith, nth, &lo, &hi);
-    int r0 = (int)(lo * MR), r1 = (int)(hi * MR < j->w->rows ? hi * MR : j->w->rows);
-    if (r0 >= r1) return;
-    if (j->use_ref) matmul_rows_ref(j->y, j->w, j->x, j->bias, j->n_tok, r0, r1);
-    else k_matmul_rows_avx512(j->y, j->w, j->x, j->bias, j->n_tok, r0, r1);
+    const wmat *w = j->w;
+    const long n_rb = (w->rows + ROW_UNIT - 1) / ROW_UNIT;
+    if (!j->split_tokens) {
+        long lo, hi;
+        pool_split(n_rb, ith, nth, &lo, &hi);
+        int r0 = (int)(lo * ROW_UNIT), r1 = (int)(hi * ROW_UNIT < w->rows ? hi * ROW_UNIT : w->rows);
+        if (r0 >= r1) return;
+        wmat v = wmat_rows(w, r0, r1);
+        j->fn(j->y + r0, w->rows, &v, j->x, j->bias ? j->bias + r0 : NULL, j->n_tok);
+        return;
+    }
+    /* Units in row-block-major order, so a thread's units share row blocks
+     * (and the weights it packs) as much as the split allows. */
+    const long n_tb = (j->n_tok + TOK_UNIT - 1) / TOK_UNIT;
+    long lo, hi;
+    pool_split(n_rb * n_tb, ith, nth, &lo, &hi);
+    for (long u = lo; u < hi;) {
+        long rb = u / n_tb, tb0 = u % n_tb, tb1 = tb0 + 1;
+        while (u + (tb1 - tb0) < hi && tb1 < n_tb) tb1++; /* merge adjacent token blocks */
+        u += tb1 - tb0;
+        int r0 = (int)(rb * ROW_UNIT), r1 = (int)((rb + 1) * ROW_UNIT < w->rows ? (rb + 1) * ROW_UNIT : w->rows);
+        int t0 = (int)(tb0 * TOK_UNIT), t1 = (int)(tb1 * TOK_UNIT < j->n_tok ? tb1 * TOK_UNIT : j->n_tok);
+        wmat v = wmat_rows(w, r0, r1);
+        j->fn(j->y + (long)t0 * w->rows + r0, w->rows, &v, j->x + (long)t0 * w->cols, j->bias ? j->bias + r0 : NULL,
+              t1 - t0);
+    }
+}
+
+static void run(const kctx *k, k_mm_variant v, float *y, const wmat *w, const float *x, const float *bias,
+                int n_tok) {
+    if (n_tok <= 0 || w->rows <= 0) return;
+    matmul_job j = {variant_fn(v), y, w, x, bias, n_tok, 0};
+    const int nth = pool_n_threads(k->pool);
+    const long n_rb = (w->rows + ROW_UNIT - 1) / ROW_UNIT;
+    /* Prefill with fewer row blocks than twice the threads: split tokens too. */
+    if (n_tok >= 2 * TOK_UNIT && n_rb < 2L * nth) j.split_tokens = 1;
+    /* Small products are not worth waking the pool for. */
+    long work = (long)w->rows * w->cols * n_tok;
+    if (work < 32768 || nth == 1) matmul_task(&j, 0, 1);
+    else pool_run(k->pool, matmul_task, &j);
 }
 
 void k_matmul(const kctx *k, float *y, const wmat *w, const float *x, const float *bias, int n_tok) {
-    matmul_job j = {y, w, x, bias, n_tok, k->use_ref || !k->has_avx512};
-    /* Small products are not worth waking the pool for. */
-    long work = (long)w->rows * w->cols * n_tok;
-    if (work < 32768) matmul_task(&j, 0, 1);
-    else pool_run(k->pool, matmul_task, &j);
+    run(k, k_matmul_pick(k, w->type, n_tok), y, w, x, bias, n_tok);
+}
+
+int k_matmul_variant(const kctx *k, k_mm_variant v, float *y, const wmat *w, const float *x, const float *bias,
+                     int n_tok) {
+    if (v == K_MM_AUTO) v = k_matmul_pick(k, w->type, n_tok);
+    if (!variant_ok(k, v, w->type)) return -1;
+    run(k, v, y, w, x, bias, n_tok);
+    return 0;
 }

@@ -1,0 +1,309 @@
+/* kernels/cpu/matmul_q.c: products over int8 (W_Q8) and 4-bit (W_Q4)
+ * weights with activations quantized to int8 on the fly (quant.c has the
+ * formats and the reference).
+ *
+ * AVX-512 VNNI: vpdpbusd multiplies 64 unsigned by 64 signed bytes and adds
+ * groups of 4 products into 16 int32 lanes. W_Q4 nibbles are unsigned and
+ * the activations signed, a direct fit. W_Q8 weights are signed too, so the
+ * activations are offset by 128 (x ^ 0x80 as unsigned) and each chunk's
+ * accumulator starts at -128 * sum(w), computed once per weight chunk and
+ * shared by every token of the tile. Per 64-column chunk and tile entry the
+ * int32 lanes are converted and multiplied by the two scales (weight group
+ * x activation group; with group 32 a chunk's halves have their own), and
+ * summed lane-wise in f32; the lanes are reduced once per row. The W_Q4
+ * offsets add offset * sx * sum(qx) per group, 16 groups per FMA.
+ *
+ * Activations for a block of tokens are quantized into a stack buffer; a
+ * thread quantizes the tokens it needs itself (cheap next to the products),
+ * so nothing is shared and nothing allocated. */
+#include <float.h>
+#include <string.h>
+
+#include "kernels/cpu/matmul_impl.h"
+#include "kernels/cpu/simd_impl.h"
+
+#define QA_BYTES (96 * 1024) /* stack budget for one token block's int8 activations */
+#define QA_MAX_TOK 32
+#define QA_MAX_GROUPS (QA_BYTES / 32) /* groups of 32 in QA_BYTES columns */
+#define ROW_PANEL 64                  /* rows kept in L2 while token blocks pass */
+
+typedef struct qact {
+    int n_tok, pad, ng; /* tokens, padded columns, groups per token */
+    int8_t *q;          /* [n_tok][pad] */
+    float *scale;       /* [n_tok][ng_pad] */
+    float *xs;          /* [n_tok][ng_pad]: scale * qsum, for the W_Q4 offsets */
+    int ng_pad;         /* ng rounded up to 16 (zero past ng) */
+} qact;
+
+/* ---- AVX-512 ---- */
+
+K_AVX512 static void quantize_act_avx512(const float *x, int cols, int G, int8_t *q, float *scale, int32_t *qsum) {
+    int g = 0;
+    for (int c0 = 0; c0 < cols; c0 += G, g++) {
+        const int n = cols - c0 < G ? cols - c0 : G;
+        __m512 amax = _mm512_setzero_ps();
+        __mmask16 bad = 0;
+        const __m512 big = _mm512_set1_ps(FLT_MAX);
+        for (int c = 0; c < n; c += 16) {
+            __m512 a = _mm512_abs_ps(_mm512_maskz_loadu_ps(k_mask16(n - c), x + c0 + c));
+            bad |= _mm512_cmp_ps_mask(a, big, _CMP_NLE_UQ);
+            amax = _mm512_max_ps(amax, a);
+        }
+        const float am = _mm512_reduce_max_ps(amax);
+        int32_t s = 0;
+        if (!bad && am > 0.0f) {
+            const __m512 inv = _mm512_set1_ps(127.0f / am);
+            __m512i acc = _mm512_setzero_si512();
+            for (int c = 0; c < n; c += 16) {
+                const __mmask16 m = k_mask16(n - c);
+                __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c0 + c), inv));
+                v = _mm512_maskz_mov_epi32(m, v);
+                acc = _mm512_add_epi32(acc, v);
+                _mm512_mask_cvtepi32_storeu_epi8(q + c0 + c, m, v);
+            }
+            s = _mm512_reduce_add_epi32(acc);
+            scale[g] = am / 127.0f;
+        } else {
+            memset(q + c0, 0, (size_t)n);
+            scale[g] = bad ? NAN : 0.0f;
+        }
+        qsum[g] = s;
+    }
+    memset(q + cols, 0, (size_t)(k_q_pad(cols) - cols));
+}
+
+K_AVX512 static void qact_fill_avx512(qact *a, const float *x, int cols, int G, int n_tok) {
+    int32_t qsum[QA_MAX_GROUPS];
+    a->n_tok = n_tok;
+    for (int t = 0; t < n_tok; t++) {
+        float *sc = a->scale + (long)t * a->ng_pad, *xs = a->xs + (long)t * a->ng_pad;
+        quantize_act_avx512(x + (long)t * cols, cols, G, a->q + (long)t * a->pad, sc, qsum);
+        for (int g = 0; g < a->ng; g++) xs[g] = sc[g] * (float)qsum[g];
+        for (int g = a->ng; g < a->ng_pad; g++) sc[g] = xs[g] = 0.0f;
+    }
+}
+
+/* Tiles: 8 rows x 1 token for decode (bandwidth-bound: many rows in
+ * flight, each prefetched Q_PREFETCH_BYTES ahead, as the float kernel), 4
+ * rows x 3 tokens otherwise (each weight chunk feeds 3 tokens). */
+#define QMR 8
+#define QNT 3
+#define Q_PREFETCH_BYTES 1024
+
+/* 16 groups' f16 values (scales or offsets) from group g0 of a row, as f32;
+ * groups past ng are 0. */
+K_AVX512 K_INLINE __m512 load_groups(const f16 *v, int g0, int ng) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k_mask16(ng - g0), v + g0));
+}
+
+/* The tile: rows r..r+mr, tokens t..t+nt of the block. Q4 selects the format
+ * at compile time. */
+K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *a, const float *bias, int r, int t,
+                                 int mr, int nt, int Q4) {
+    const int cols = w->cols, G = w->group, ng = a->ng, gpc = 64 / G; /* groups per 64-column chunk */
+    const int n_chunks = (cols + 63) / 64;
+    const long row_bytes = Q4 ? k_q4_row_bytes(cols) : cols, chunk_bytes = Q4 ? 32 : 64;
+    __m512 acc[QMR][QNT];
+#pragma GCC unroll 16
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 16
+        for (int j = 0; j < nt; j++) acc[i][j] = _mm512_setzero_ps();
+    /* Lane l of a chunk belongs to group chunk * gpc + l / (16 / gpc). */
+    const __m512i lane_grp = G == 64 ? _mm512_setzero_si512()
+                                     : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i x80 = _mm512_set1_epi8((char)0x80), lo4 = _mm512_set1_epi8(0x0f);
+    __m512 sw[QMR], sx[QNT];
+#pragma GCC unroll 16
+    for (int i = 0; i < QMR; i++) sw[i] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int j = 0; j < QNT; j++) sx[j] = _mm512_setzero_ps();
+    const uint8_t *base_row = (const uint8_t *)w->data + (long)r * row_bytes;
+    for (int c = 0; c < n_chunks; c++) {
+        const int g = c * gpc, gb = g & ~15; /* first group of the chunk; of its 16-group window */
+        if (g == gb) {
+            /* A new window of 16 groups: scales, and the W_Q4 offsets' share. */
+#pragma GCC unroll 16
+            for (int i = 0; i < mr; i++) {
+                sw[i] = load_groups(w->scales + (long)(r + i) * ng, gb, ng);
+                if (Q4) {
+                    __m512 off = load_groups(w->offsets + (long)(r + i) * ng, gb, ng);
+#pragma GCC unroll 16
+                    for (int j = 0; j < nt; j++)
+                        acc[i][j] = _mm512_fmadd_ps(off, _mm512_loadu_ps(a->xs + (long)(t + j) * a->ng_pad + gb), acc[i][j]);
+                }
+            }
+#pragma GCC unroll 16
+            for (int j = 0; j < nt; j++) sx[j] = _mm512_loadu_ps(a->scale + (long)(t + j) * a->ng_pad + gb);
+        }
+        const __m512i idx = _mm512_add_epi32(lane_grp, _mm512_set1_epi32(g - gb));
+        __m512i xv[QNT];
+        __m512 sxc[QNT];
+#pragma GCC unroll 16
+        for (int j = 0; j < nt; j++) {
+            xv[j] = _mm512_loadu_si512(a->q + (long)(t + j) * a->pad + c * 64);
+            if (!Q4) xv[j] = _mm512_xor_si512(xv[j], x80);
+            sxc[j] = _mm512_permutexvar_ps(idx, sx[j]);
+        }
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) {
+            const uint8_t *p = base_row + (long)i * row_bytes + c * chunk_bytes;
+            _mm_prefetch((const char *)p + Q_PREFETCH_BYTES, _MM_HINT_T0);
+            __m512i wv, base;
+            if (Q4) {
+                __m256i packed = _mm256_loadu_si256((const __m256i *)p);
+                __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
+                wv = _mm512_and_si512(u, lo4);
+                base = _mm512_setzero_si512();
+            } else {
+                const int rem = cols - c * 64;
+                const __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+                wv = _mm512_maskz_loadu_epi8(m, p);
+                base = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, wv));
+            }
+            const __m512 swc = _mm512_permutexvar_ps(idx, sw[i]);
+#pragma GCC unroll 16
+            for (int j = 0; j < nt; j++) {
+                __m512i d = Q4 ? _mm512_dpbusd_epi32(base, wv, xv[j]) : _mm512_dpbusd_epi32(base, xv[j], wv);
+                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < nt; j++)
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++)
+            y[(long)(t + j) * ldy + r + i] = _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[r + i] : 0.0f);
+}
+
+/* mr in {8, 4, 2, 1} with nt == 1, or mr <= 4 with nt <= 3. */
+#define QT_NT(MRV, Q4)                                                                   \
+    switch (nt) {                                                                       \
+    case 1: qtile(y, ldy, w, a, bias, r, t, MRV, 1, Q4); break;                         \
+    case 2: qtile(y, ldy, w, a, bias, r, t, MRV, 2, Q4); break;                         \
+    default: qtile(y, ldy, w, a, bias, r, t, MRV, 3, Q4); break;                        \
+    }
+#define QT_MR(Q4)                                                                        \
+    switch (mr) {                                                                       \
+    case 8: qtile(y, ldy, w, a, bias, r, t, 8, 1, Q4); break;                           \
+    case 4: QT_NT(4, Q4); break;                                                        \
+    case 3: QT_NT(3, Q4); break;                                                        \
+    case 2: QT_NT(2, Q4); break;                                                        \
+    default: QT_NT(1, Q4); break;                                                       \
+    }
+
+K_AVX512VNNI static void qtile_any(float *y, long ldy, const wmat *w, const qact *a, const float *bias, int r, int t,
+                                   int mr, int nt) {
+    if (w->type == W_Q4) QT_MR(1) else QT_MR(0)
+}
+
+/* Tokens per block so the block's activations fit the stack budget. */
+static int qa_block_tokens(int cols) {
+    int n = QA_BYTES / k_q_pad(cols);
+    return n < 1 ? 1 : n > QA_MAX_TOK ? QA_MAX_TOK : n;
+}
+
+K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, const float *x, const float *bias,
+                                             int n_tok) {
+    const int cols = w->cols, G = w->group;
+    if (k_q_pad(cols) > QA_BYTES || (G != 32 && G != 64)) {
+        k_matmul_q_ref(y, ldy, w, x, bias, n_tok); /* beyond the stack budget: the reference */
+        return;
+    }
+    _Alignas(64) int8_t qbuf[QA_BYTES];
+    const int ng = k_n_groups(cols, G), ng_pad = (ng + 15) / 16 * 16;
+    const int tb = qa_block_tokens(cols);
+    /* tb * ng_pad <= QA_BYTES / 32 + 16 * QA_MAX_TOK floats (pad >= 32 ng). */
+    float sbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK], xsbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK];
+    if ((long)tb * ng_pad > (long)(sizeof sbuf / sizeof(float))) {
+        k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
+        return;
+    }
+    qact a = {.pad = k_q_pad(cols), .ng = ng, .q = qbuf, .scale = sbuf, .xs = xsbuf, .ng_pad = ng_pad};
+    /* Decode: all tokens in one block, quantized once, rows streamed once.
+     * Prefill: row panels outermost, so each panel's weights stay in L2
+     * while every token block passes (re-quantizing a block per panel). */
+    const int panel = n_tok <= tb ? w->rows : ROW_PANEL;
+    for (int p0 = 0; p0 < w->rows; p0 += panel) {
+        const int p1 = p0 + panel < w->rows ? p0 + panel : w->rows;
+        for (int t0 = 0; t0 < n_tok; t0 += tb) {
+            const int nb = n_tok - t0 < tb ? n_tok - t0 : tb;
+            qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb);
+            if (nb == 1) {
+                /* decode: 8-row tiles, then 4, 2, 1 for the tail */
+                int r = p0;
+                for (; r + 8 <= p1; r += 8) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, 8, 1);
+                for (int step = 4; step >= 1; step /= 2)
+                    for (; r + step <= p1; r += step) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, step, 1);
+                continue;
+            }
+            for (int t = 0; t < nb; t += QNT) {
+                const int nt = nb - t < QNT ? nb - t : QNT;
+                for (int r = p0; r < p1; r += 4) {
+                    const int mr = p1 - r < 4 ? p1 - r : 4;
+                    qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, t, mr, nt);
+                }
+            }
+        }
+    }
+}
+
+/* ---- AVX2: int8 widened to int16, vpmaddwd, one group at a time ---- */
+
+K_AVX2 K_INLINE int32_t hsum_epi32_avx2(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* 16 weights of a row from column c (c a multiple of 16) as int16. */
+K_AVX2 K_INLINE __m256i load_w16(const wmat *w, const void *row, int c) {
+    if (w->type == W_Q8) return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)((const int8_t *)row + c)));
+    /* W_Q4: columns c..c+15 sit in one half of a 64-column block. */
+    const uint8_t *b = (const uint8_t *)row + (c / 64) * 32 + (c % 64) % 32;
+    __m128i v = _mm_loadu_si128((const __m128i *)b);
+    v = (c % 64) < 32 ? _mm_and_si128(v, _mm_set1_epi8(0x0f)) : _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+    return _mm256_cvtepu8_epi16(v);
+}
+
+K_AVX2 void k_matmul_part_q_avx2(float *y, long ldy, const wmat *w, const float *x, const float *bias, int n_tok) {
+    const int cols = w->cols, G = w->group, ng = k_n_groups(cols, G), pad = k_q_pad(cols);
+    if (pad > QA_BYTES || (G != 32 && G != 64) || ng > QA_MAX_GROUPS) {
+        k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
+        return;
+    }
+    _Alignas(32) int8_t qx[QA_BYTES];
+    float sx[QA_MAX_GROUPS];
+    int32_t qsum[QA_MAX_GROUPS];
+    const long row_bytes = w->type == W_Q8 ? cols : k_q4_row_bytes(cols);
+    for (int t = 0; t < n_tok; t++) {
+        k_quantize_act_ref(x + (long)t * cols, cols, G, qx, sx, qsum);
+        for (int r = 0; r < w->rows; r++) {
+            const void *row = (const char *)w->data + (long)r * row_bytes;
+            float acc = 0.0f;
+            for (int g = 0; g < ng; g++) {
+                __m256i s = _mm256_setzero_si256();
+                /* Columns past cols hold zero activations (and Q4 pads zero
+                 * nibbles), so whole 16-column pieces are safe to read for
+                 * Q4; Q8 rows end at cols, so the last piece goes through a
+                 * buffer. */
+                for (int c = g * G; c < (g + 1) * G && c < cols; c += 16) {
+                    __m256i wv;
+                    if (w->type == W_Q8 && c + 16 > cols) {
+                        int8_t tmp[16] = {0};
+                        memcpy(tmp, (const int8_t *)row + c, (size_t)(cols - c));
+                        wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tmp));
+                    } else {
+                        wv = load_w16(w, row, c);
+                    }
+                    __m256i xv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(qx + c)));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(wv, xv));
+                }
+                const float sw = f16_to_f32(w->scales[(long)r * ng + g]);
+                acc += (float)hsum_epi32_avx2(s) * (sw * sx[g]);
+                if (w->type == W_Q4) acc += f16_to_f32(w->offsets[(long)r * ng + g]) * (sx[g] * (float)qsum[g]);
+            }
+            y[(long)t * ldy + r] = acc + (bias ? bias[r] : 0.0f);
+        }
+    }
+}
