@@ -1,5 +1,6 @@
 /* harness/cmd_bench.c: `griffin bench`, throughput and memory sweeps over
  * one or more models (harness/bench.h), stored as a bench run. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "harness/bench_store.h"
 #include "harness/cli.h"
 #include "harness/store.h"
+#include "kernels/roofline.h"
 
 #define BENCH_DEFAULT_LENS "128,512,2048,8192"
 #define BENCH_MAX_LEN (1L << 20) /* tokens; model_forward counts them in an int */
@@ -92,18 +94,28 @@ static int parse_lens(const char *opt, const char *text, long max, long *dst, in
 }
 
 /* ---- ROOFLINE HOOK (issue 6) ---------------------------------------------
- * The roofline probe goes here: measure this machine's memory read bandwidth
- * and peak f32 / bf16 / int8 arithmetic with the engine's thread pool
- * (cli_pool(ctx)) and fill mach->mem_bw_bytes_per_s, peak_f32_flops,
- * peak_bf16_flops and peak_int8_ops, which store_machine_put then keeps with
- * the machine. `griffin bench --roofline` should run it (and may run only it,
- * without models); the report already reads those fields from the machines
- * table. Free the pool again (or leave it idle) before bench_run forks. Until
- * the probe exists this leaves the NAN placeholders store_machine_detect set. */
-static int bench_roofline_probe(cli_ctx *ctx, store_machine *mach, errbuf *e) {
-    (void)ctx;
-    (void)mach;
-    (void)e;
+ * With --roofline, measure this machine's memory read bandwidth and peak
+ * f32 / bf16 / int8 arithmetic with the engine's thread pool
+ * (kernels/roofline.h) and keep them in mach, which store_machine_put stores
+ * with the machine; the report prints them. This is the place to grow the
+ * issue-6 comparisons (each figure as a fraction of its limit measured in the
+ * same run). Without --roofline mach keeps the NAN placeholders
+ * store_machine_detect set. The pool stays idle (asleep) while bench_run
+ * forks its measuring processes, which start their own. */
+static int bench_roofline_probe(cli_ctx *ctx, int use_ref, store_machine *mach, errbuf *e) {
+    pool *p = cli_pool(ctx);
+    if (!p) return err_set(e, "the roofline probe could not start its threads");
+    kctx k;
+    kctx_init(&k, p, use_ref);
+    k_roofline rl;
+    fprintf(stderr, "griffin bench: measuring the roofline (%d threads) ...\n", pool_n_threads(p));
+    if (k_roofline_measure(&k, NULL, &rl, e) != 0) return -1;
+    mach->mem_bw_bytes_per_s = rl.read_gbps * 1e9;
+    mach->peak_f32_flops = rl.f32_gflops > 0 ? rl.f32_gflops * 1e9 : NAN;
+    mach->peak_bf16_flops = rl.bf16_gflops > 0 ? rl.bf16_gflops * 1e9 : NAN;
+    mach->peak_int8_ops = rl.int8_gops > 0 ? rl.int8_gops * 1e9 : NAN;
+    fprintf(stderr, "griffin bench: roofline: read %.1f GB/s, f32 %.1f GFLOP/s, bf16 %.1f GFLOP/s, int8 %.1f GOP/s\n",
+            rl.read_gbps, rl.f32_gflops, rl.bf16_gflops, rl.int8_gops);
     return 0;
 }
 
@@ -112,7 +124,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     const char *prompt_text = BENCH_DEFAULT_LENS, *gen_text = BENCH_DEFAULT_LENS, *batch_text = "1,8";
     const char *budget_text = "4G", *db_path = "results.db", *clock_text = "wall";
     long reps = 5, rounds = 1, warmup = 1, steps = 16, threads = 0, max_batch = 256, seed = 1;
-    int use_ref = 0, csv = 0, json = 0, no_db = 0, no_interleave = 0;
+    int use_ref = 0, csv = 0, json = 0, no_db = 0, no_interleave = 0, roofline = 0;
     const cli_opt opts[] = {
         {"--model", CLI_LIST, &models, "DIR", "model directory; repeat to compare models in one run", 1, 0, 1},
         {"--label", CLI_LIST, &labels, "NAME", "label of the i-th --model in tables and plots (default: its "
@@ -134,6 +146,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         {"--no-interleave", CLI_FLAG, &no_interleave, NULL, "time each decode point alone in its own process (its own "
                                                             "peak memory) instead of in turn across the lengths", 1, 0, 0},
         {"--reference", CLI_FLAG, &use_ref, NULL, "time the scalar reference kernels", 1, 0, 0},
+        {"--roofline", CLI_FLAG, &roofline, NULL, "first measure memory bandwidth and peak arithmetic and store them "
+                                                  "with the machine", 1, 0, 0},
         {"--clock", CLI_STR, &clock_text, "wall|cpu", "time repetitions by wall time, or by the process's CPU time "
                                                       "(steadier on a shared machine; use with --threads 1)", 1, 0, 0},
         {"--db", CLI_STR, &db_path, "FILE", "results store the run is written to", 1, 0, 0},
@@ -233,7 +247,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         }
     }
     store_machine mach;
-    if (store_machine_detect(&mach, &e) != 0 || bench_roofline_probe(ctx, &mach, &e) != 0) {
+    ctx->n_threads = o.n_threads;
+    if (store_machine_detect(&mach, &e) != 0 || (roofline && bench_roofline_probe(ctx, use_ref, &mach, &e) != 0)) {
         cli_error("bench", "%s", e.msg);
         goto done;
     }
