@@ -25,7 +25,7 @@ case "$1" in
 short)
     echo "== bench: a short sweep into $OUT/results.db (griffin bench --help for more)"
     # shellcheck disable=SC2086
-    ./griffin bench $MODELS --prompt-lens 128,256 --gen-lens 128,512,3072 --batches 1,4 --reps 3 \
+    ./griffin bench $MODELS --prompt-lens 128,512 --gen-lens 128,1024,4096 --batches 1,4 --reps 3 \
         --decode-steps 4 --mem-budget 1G --max-batch 8 --db "$OUT/results.db"
     ;;
 default)
