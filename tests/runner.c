@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +89,27 @@ const char *test_tmpdir(void) {
 const char *test_griffin_bin(void) {
     const char *env = getenv("GRIFFIN_BIN");
     return env ? env : "./griffin";
+}
+
+int test_run_cmd(const char *cmd, char *out, size_t cap) {
+    int st;
+    if (out) {
+        FILE *p = popen(cmd, "r");
+        if (!p) return -1;
+        size_t n = fread(out, 1, cap - 1, p);
+        out[n] = 0;
+        st = pclose(p);
+    } else {
+        st = system(cmd);
+    }
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int test_write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    return ok ? 0 : test_fail_at(__FILE__, __LINE__, "could not write %s", path) - 1;
 }
 
 static int matches(const char *name, int argc, char **argv) {

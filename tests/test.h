@@ -9,6 +9,7 @@
 #define GRIFFIN_TESTS_TEST_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 typedef void (*test_fn)(void);
@@ -25,6 +26,12 @@ const char *test_shared_dir(void);
 const char *test_tmpdir(void);
 /* Path of the griffin binary the tests exercise end to end. */
 const char *test_griffin_bin(void);
+/* Runs a shell command and returns its exit code (-1 if it did not exit
+ * normally); with out, what it writes to stdout (at most cap - 1 bytes,
+ * NUL-terminated). */
+int test_run_cmd(const char *cmd, char *out, size_t cap);
+/* Writes text to path; 0, or -1 with the failure recorded in the test. */
+int test_write_text(const char *path, const char *text);
 
 #define TEST(name)                                                          \
     static void test_##name(void);                                          \

@@ -335,12 +335,6 @@ done:
     bench_results_deinit(&s.r);
 }
 
-/* Runs a shell command; returns its exit status (-1 if it did not exit). */
-static int run_cmd(const char *cmd) {
-    int st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(bench_cli_rejects_bad_values) {
     const char *bin = test_griffin_bin();
     if (!file_exists(bin)) SKIP("%s not built", bin);
@@ -357,16 +351,16 @@ TEST(bench_cli_rejects_bad_values) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[2048];
         snprintf(cmd, sizeof cmd, "%s bench --no-db --model %s %s >/dev/null 2>&1", bin, dir, bad[i]);
-        CHECKF(run_cmd(cmd) == 2, "griffin bench %s: exit %d, expected 2", bad[i], run_cmd(cmd));
+        CHECKF(test_run_cmd(cmd, NULL, 0) == 2, "griffin bench %s: exit %d, expected 2", bad[i], test_run_cmd(cmd, NULL, 0));
     }
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s bench --no-db >/dev/null 2>&1", bin);
-    CHECKF(run_cmd(cmd) == 2, "griffin bench without --model: expected exit 2");
+    CHECKF(test_run_cmd(cmd, NULL, 0) == 2, "griffin bench without --model: expected exit 2");
     /* A model that is not there is a runtime error, not a usage error. */
     snprintf(cmd, sizeof cmd, "%s bench --no-db --model %s/missing --gen-lens 8 >/dev/null 2>&1", bin, test_tmpdir());
-    CHECK_EQ_INT(run_cmd(cmd), 1);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 1);
     snprintf(cmd, sizeof cmd, "%s bench --help >/dev/null 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd), 0);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 0);
 }
 
 static int count_point(void *arg, const store_bench_point *p) {
@@ -391,7 +385,7 @@ TEST(bench_cli_csv_and_store) {
              "--reps 3 --decode-steps 2 --threads 1 --mem-budget 32M --max-batch 2 --db %s/r.db --csv "
              ">%s/out.csv 2>%s/err.txt",
              bin, g, m, t, t, t);
-    if (!CHECKF(run_cmd(cmd) == 0, "%s failed", cmd)) return;
+    if (!CHECKF(test_run_cmd(cmd, NULL, 0) == 0, "%s failed", cmd)) return;
     char path[1200];
     snprintf(path, sizeof path, "%s/out.csv", t);
     size_t n = 0;

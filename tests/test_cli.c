@@ -11,38 +11,28 @@
 
 #define GOLDEN_MAX_ABS_DIFF 1e-4 /* as tests/test_golden.c */
 
-/* Runs a shell command, returns its exit code; stdout+stderr into out. */
-static int run_cmd(const char *cmd, char *out, size_t cap) {
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(cli_exit_codes_and_help) {
     char out[16384], cmd[2048];
     const char *g = test_griffin_bin();
     snprintf(cmd, sizeof cmd, "%s --help 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "logits") && strstr(out, "Examples"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "logits") && strstr(out, "Examples"));
     snprintf(cmd, sizeof cmd, "%s 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2);
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 2);
     snprintf(cmd, sizeof cmd, "%s frobnicate 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "unknown command 'frobnicate'"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "unknown command 'frobnicate'"));
     snprintf(cmd, sizeof cmd, "%s logits --help 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "--prefill") && strstr(out, "default: 0"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "--prefill") && strstr(out, "default: 0"));
     snprintf(cmd, sizeof cmd, "%s logits --model x --tokens 1,2 --out o --prefill ten 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "--prefill: expected an integer, got 'ten'") &&
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "--prefill: expected an integer, got 'ten'") &&
           strstr(out, "Try 'griffin logits --help'"));
     snprintf(cmd, sizeof cmd, "%s logits --model x --out o 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "--tokens is required"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "--tokens is required"));
     snprintf(cmd, sizeof cmd, "%s logits --model /nonexistent --tokens 1 --out o 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "/nonexistent/config.json"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "/nonexistent/config.json"));
     snprintf(cmd, sizeof cmd, "%s generate --model x --prompt hi -n -3 2>&1", g);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "out of range"));
+    CHECK(test_run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "out of range"));
     snprintf(cmd, sizeof cmd, "%s init-model --preset huge --out %s/x 2>&1", g, test_tmpdir());
-    CHECK(run_cmd(cmd, out, sizeof out) != 0);
+    CHECK(test_run_cmd(cmd, out, sizeof out) != 0);
 }
 
 static void check_logits_file(const char *path, const sft_tensor *want) {
@@ -78,14 +68,14 @@ TEST(cli_logits_reproduces_golden_layout) {
     const char *dir = test_tmpdir();
     snprintf(cmd, sizeof cmd, "%s logits --model %s/golden/tiny-griffin --tokens %s --out %s/fwd.f32 2>&1",
              test_griffin_bin(), shared, ids, dir);
-    CHECKF(run_cmd(cmd, out, sizeof out) == 0, "%s", out);
+    CHECKF(test_run_cmd(cmd, out, sizeof out) == 0, "%s", out);
     snprintf(path, sizeof path, "%s/fwd.f32", dir);
     check_logits_file(path, sft_find(f, "logits_forward"));
     snprintf(cmd, sizeof cmd,
              "%s logits --model %s/golden/tiny-griffin --weights model-bf16.safetensors --tokens %s --prefill 12 "
              "--out %s/dec.f32 2>&1",
              test_griffin_bin(), shared, ids, dir);
-    CHECKF(run_cmd(cmd, out, sizeof out) == 0, "%s", out);
+    CHECKF(test_run_cmd(cmd, out, sizeof out) == 0, "%s", out);
     snprintf(path, sizeof path, "%s/dec.f32", dir);
     check_logits_file(path, sft_find(f, "logits_decode_bf16"));
     sft_close(f);

@@ -253,11 +253,7 @@ TEST(eval_resume_after_sigkill_matches_uninterrupted) {
     /* Re-running the same command resumes and computes only the rest. */
     snprintf(cmd, sizeof cmd, "%s eval --model %s %s --db %s 2>&1 >/dev/null", test_griffin_bin(), model_dir, args,
              db_kill);
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
-    out[n] = 0;
-    int st = p ? pclose(p) : -1;
-    CHECKF(st == 0, "resumed run failed: %s", out);
+    CHECKF(test_run_cmd(cmd, out, sizeof out) == 0, "resumed run failed: %s", out);
     CHECKF(strstr(out, "resuming run 1"), "no resume: %s", out);
     char want[128];
     snprintf(want, sizeof want, "(%d computed, %d reused from the store", total - before, before);
@@ -292,12 +288,9 @@ TEST(eval_rejects_bad_input_before_model_work) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s eval --model %s %s --db %s/x.db --quiet 2>&1", test_griffin_bin(), model_dir,
                  cases[i].args, test_tmpdir());
-        FILE *p = popen(cmd, "r");
-        size_t n = fread(out, 1, sizeof out - 1, p);
-        out[n] = 0;
-        int st = pclose(p);
-        CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == cases[i].code && strstr(out, cases[i].expect),
-               "'%s': exit %d, output: %s", cases[i].args, WEXITSTATUS(st), out);
+        int code = test_run_cmd(cmd, out, sizeof out);
+        CHECKF(code == cases[i].code && strstr(out, cases[i].expect), "'%s': exit %d, output: %s", cases[i].args, code,
+               out);
     }
 }
 

@@ -234,11 +234,6 @@ TEST(report_without_gnuplot_keeps_tables) {
     CHECK(!file_exists(path));
 }
 
-static int run_cmd(const char *cmd) {
-    int st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(report_cli_path_without_gnuplot_and_bad_values) {
     const char *bin = test_griffin_bin();
     if (!file_exists(bin)) SKIP("%s not built", bin);
@@ -249,7 +244,7 @@ TEST(report_cli_path_without_gnuplot_and_bad_values) {
     /* PATH without gnuplot: still a report, exit 0, the reason on stderr. */
     snprintf(cmd, sizeof cmd, "env PATH=/nonexistent %s report --db %s --out %s/r >%s/out.txt 2>%s/err.txt", bin, db, t,
              t, t);
-    CHECK_EQ_INT(run_cmd(cmd), 0);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 0);
     char *err = read_text(t, "err.txt"), *out = read_text(t, "out.txt");
     if (err) CHECKF(strstr(err, "plots skipped: gnuplot was not found on PATH (/nonexistent)"), "stderr: %s", err);
     if (out) CHECKF(strstr(out, "/r/index.html\n") != NULL, "stdout: %s", out);
@@ -263,16 +258,16 @@ TEST(report_cli_path_without_gnuplot_and_bad_values) {
     static const char *const usage[] = {"--runs x", "--runs 0", "--runs 1,,2", "--out", "--frobnicate"};
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s report --db %s --out %s/r2 %s >/dev/null 2>&1", bin, db, t, usage[i]);
-        CHECKF(run_cmd(cmd) == 2, "griffin report %s: expected exit 2", usage[i]);
+        CHECKF(test_run_cmd(cmd, NULL, 0) == 2, "griffin report %s: expected exit 2", usage[i]);
     }
     /* Runtime errors: a run that is not there, a run that is not a bench
      * run (2 is the eval run), a store that is not there. */
     snprintf(cmd, sizeof cmd, "%s report --db %s --out %s/r3 --runs 99 >/dev/null 2>&1", bin, db, t);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 1);
     snprintf(cmd, sizeof cmd, "%s report --db %s --out %s/r3 --runs 2 >/dev/null 2>&1", bin, db, t);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 1);
     snprintf(cmd, sizeof cmd, "%s report --db %s/missing.db --out %s/r3 >/dev/null 2>&1", bin, t, t);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
+    CHECK_EQ_INT(test_run_cmd(cmd, NULL, 0), 1);
 }
 
 /* The page in a real browser engine: headless Chromium screenshots it. The
@@ -297,7 +292,7 @@ TEST(report_html_renders_in_headless_chromium) {
              "timeout 120 %s --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2600 "
              "--screenshot=%s/screenshot.png file://%s/index.html >%s/chromium.log 2>&1",
              browser, abs_out, abs_out, abs_out);
-    int rc = run_cmd(cmd);
+    int rc = test_run_cmd(cmd, NULL, 0);
     CHECKF(rc == 0, "chromium exited %d (see %s/chromium.log)", rc, abs_out);
     char shot[PATH_MAX + 32];
     snprintf(shot, sizeof shot, "%s/screenshot.png", abs_out);

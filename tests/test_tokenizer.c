@@ -520,16 +520,6 @@ TEST(model_tok_round_trip_random_text) {
     tok_free(t);
 }
 
-/* Runs a shell command; returns its exit status and its stdout in out. */
-static int run_cmd(const char *cmd, char *out, size_t cap) {
-    FILE *f = popen(cmd, "r");
-    if (!f) return -1;
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST(model_tok_cli_tokenize) {
     const char *bin = test_griffin_bin();
     if (!file_exists(bin)) SKIP("%s not built", bin);
@@ -542,20 +532,20 @@ TEST(model_tok_cli_tokenize) {
     for (int i = 0; i < n; i++) k += (size_t)snprintf(want + k, sizeof want - k, "%s%d", i ? "," : "", ids[i]);
     snprintf(want + k, sizeof want - k, "\n");
     snprintf(cmd, sizeof cmd, "%s tokenize --text 'Hello world, 12 apples.' 2>/dev/null", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 0);
+    CHECK_EQ_INT(test_run_cmd(cmd, out, sizeof out), 0);
     CHECKF(strcmp(out, want) == 0, "stdout \"%s\", expected \"%s\"", out, want);
     /* --decode inverts it. */
     want[strlen(want) - 1] = 0;
     snprintf(cmd, sizeof cmd, "%s tokenize --decode %s 2>/dev/null", bin, want);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 0);
+    CHECK_EQ_INT(test_run_cmd(cmd, out, sizeof out), 0);
     CHECKF(strcmp(out, "Hello world, 12 apples.") == 0, "decoded \"%s\"", out);
     /* Usage errors exit 2; a missing tokenizer file is a runtime error, 1. */
     snprintf(cmd, sizeof cmd, "%s tokenize 2>/dev/null", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 2);
+    CHECK_EQ_INT(test_run_cmd(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s tokenize --text a --file b 2>/dev/null", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 2);
+    CHECK_EQ_INT(test_run_cmd(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s tokenize --tokenizer build/none.model --text a 2>&1", bin);
-    CHECK_EQ_INT(run_cmd(cmd, out, sizeof out), 1);
+    CHECK_EQ_INT(test_run_cmd(cmd, out, sizeof out), 1);
     CHECKF(strstr(out, "build/none.model") != NULL, "message: %s", out);
     tok_free(t);
 }

@@ -158,11 +158,6 @@ TEST(tox_toxigen_split_by_hand) {
     check_split("- back\\slash kept", 1, d);
 }
 
-static int write_text(const char *path, const char *s) {
-    errbuf e;
-    return CHECKF(file_write_atomic(path, s, strlen(s), &e) == 0, "%s", e.msg) ? 0 : -1;
-}
-
 TEST(tox_toxigen_load_dedupes_and_sorts) {
     const char *dir = test_tmpdir();
     char p[1024];
@@ -172,13 +167,13 @@ TEST(tox_toxigen_load_dedupes_and_sorts) {
     snprintf(p, sizeof p, "%s/tg/demonstrations/race", dir);
     if (!CHECK(file_mkdirs(p, &e) == 0)) return;
     snprintf(p, sizeof p, "%s/tg/prompts/hate_x_1k.txt", dir);
-    write_text(p, "- Bad thing one\\n- bad thing two\\n-\n- bad thing two\\n- BAD THING ONE!\\n-\n");
+    test_write_text(p, "- Bad thing one\\n- bad thing two\\n-\n- bad thing two\\n- BAD THING ONE!\\n-\n");
     snprintf(p, sizeof p, "%s/tg/prompts/neutral_x_1k.txt", dir);
-    write_text(p, "- good thing\\n- shared claim\\n-\n");
+    test_write_text(p, "- good thing\\n- shared claim\\n-\n");
     snprintf(p, sizeof p, "%s/tg/demonstrations/race/hate_y.txt", dir);
-    write_text(p, "shared claim\nbad thing three\n");
+    test_write_text(p, "shared claim\nbad thing three\n");
     snprintf(p, sizeof p, "%s/tg/prompts/README.txt", dir);
-    write_text(p, "- not data\\n-\n");
+    test_write_text(p, "- not data\\n-\n");
     snprintf(p, sizeof p, "%s/tg", dir);
     tox_dataset d;
     if (!CHECKF(tox_toxigen_load(p, &d, &e) == 0, "%s", e.msg)) return;
