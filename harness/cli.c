@@ -7,6 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The one thing the signal handler may touch: a process-wide flag, by the
+ * nature of signals. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
+volatile sig_atomic_t *cli_interrupts_begin(cli_sigsave *save) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &save->old_int);
+    sigaction(SIGTERM, &sa, &save->old_term);
+    return &interrupted;
+}
+
+void cli_interrupts_end(const cli_sigsave *save) {
+    sigaction(SIGINT, &save->old_int, NULL);
+    sigaction(SIGTERM, &save->old_term, NULL);
+}
+
 pool *cli_pool(cli_ctx *ctx) {
     if (ctx->pool) return ctx->pool;
     errbuf e;

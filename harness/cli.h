@@ -7,6 +7,7 @@
 #ifndef GRIFFIN_HARNESS_CLI_H
 #define GRIFFIN_HARNESS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "kernels/pool.h"
@@ -73,6 +74,15 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, const char **position
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cli_error then "Try 'griffin <cmd> --help'."; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Ctrl-C and SIGTERM during a long run: between cli_interrupts_begin and
+ * cli_interrupts_end they only set the returned flag, which the run checks
+ * between batches to stop cleanly (its store keeps what was finished). */
+typedef struct cli_sigsave {
+    struct sigaction old_int, old_term;
+} cli_sigsave;
+volatile sig_atomic_t *cli_interrupts_begin(cli_sigsave *save);
+void cli_interrupts_end(const cli_sigsave *save);
 
 /* Parses "1,2,3" into a heap array of ints (caller frees). Returns the count,
  * or -1 with a message naming the bad element. */

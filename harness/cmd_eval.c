@@ -8,13 +8,6 @@
 #include "harness/eval.h"
 #include "harness/runinfo.h"
 
-static volatile sig_atomic_t g_interrupted; /* the one thing a signal handler may touch */
-
-static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-
 int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     run_eval_opts o;
     run_eval_opts_default(&o);
@@ -105,7 +98,6 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     o.datasets.offline = offline;
     char *cmdline = runinfo_command_line(ctx->argc, ctx->argv);
     o.command_line = cmdline;
-    o.interrupted = &g_interrupted;
     ctx->n_threads = (int)threads;
     pool *p = cli_pool(ctx);
     if (!p) {
@@ -114,15 +106,12 @@ int cmd_eval(cli_ctx *ctx, int argc, char **argv) {
     }
     kctx k;
     kctx_init(&k, p, 0);
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    cli_sigsave sigs;
+    o.interrupted = cli_interrupts_begin(&sigs);
     errbuf e;
     run_eval_summary sum;
     rc = run_eval(&o, &k, &sum, &e);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_interrupts_end(&sigs);
     free(cmdline);
     if (rc != 0) {
         cli_error("eval", "%s", e.msg);

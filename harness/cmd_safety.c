@@ -22,13 +22,6 @@
 
 #define PATH_BYTES 4096
 
-static volatile sig_atomic_t g_interrupted; /* the one thing a signal handler may touch */
-
-static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-
 static void fmt_num(char *b, size_t cap, double v) {
     if (isnan(v)) snprintf(b, cap, "–");
     else snprintf(b, cap, "%.4f", v);
@@ -222,7 +215,6 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     eo.datasets.offline = offline;
     char *cmdline = runinfo_command_line(ctx->argc, ctx->argv);
     eo.command_line = cmdline;
-    eo.interrupted = &g_interrupted;
     so.eval = eo;
     ctx->n_threads = (int)threads;
     pool *p = cli_pool(ctx);
@@ -234,14 +226,11 @@ static int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     }
     kctx k;
     kctx_init(&k, p, 0);
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    cli_sigsave sigs;
+    so.eval.interrupted = cli_interrupts_begin(&sigs);
     safety_summary sum;
     rc = safety_run(&so, &k, &sum, &e);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_interrupts_end(&sigs);
     for (int i = 0; i < sum.n_skipped; i++)
         fprintf(stderr, "safety: not run: %s: %s\n", sum.skipped[i].task, sum.skipped[i].why);
     if (rc != 0) {
