@@ -2,6 +2,7 @@
 #include "kernels/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,11 @@ struct pool {
     worker *workers; /* n_threads - 1 of them; the caller is thread 0 */
     pthread_mutex_t mu;
     pthread_cond_t wake;
-    _Atomic unsigned long generation; /* bumped per job */
-    _Atomic int n_pending;            /* workers still running the job */
+    /* bumped per job: (count << 1) | 1 for a pool_run_any job */
+    _Atomic unsigned long generation;
+    _Atomic int n_pending;            /* pool_run: workers still running the job */
+    _Atomic unsigned long open;       /* pool_run_any: the generation still open to joiners, or 0 */
+    _Atomic int n_active;             /* pool_run_any: workers inside the job */
     _Atomic int stop;
     int n_sleeping;                   /* guarded by mu */
     pool_fn fn;
@@ -72,10 +76,24 @@ static void *worker_main(void *varg) {
         }
         if (atomic_load(&p->stop)) return NULL;
         seen = g;
+        if (g & 1) {
+            /* pool_run_any: join only while the job is open. Announcing
+             * first (n_active) and checking second, while the caller closes
+             * first and counts second, means either the caller waits for us
+             * or we see it closed and never touch fn and arg. */
+            atomic_fetch_add(&p->n_active, 1);
+            if (atomic_load(&p->open) == g) p->fn(p->arg, w->ith, p->n_threads);
+            atomic_fetch_sub(&p->n_active, 1);
+            continue;
+        }
         p->fn(p->arg, w->ith, p->n_threads);
         atomic_fetch_sub_explicit(&p->n_pending, 1, memory_order_release);
     }
 }
+
+/* The caller's wait for workers: spin, then yield the core now and then, so
+ * a descheduled worker (the machine may be shared) gets it sooner. */
+#define WAIT_SPINS_BEFORE_YIELD 4000
 
 pool *pool_create(int n_threads, errbuf *e) {
     if (n_threads <= 0) {
@@ -144,10 +162,34 @@ void pool_run(pool *p, pool_fn fn, void *arg) {
     p->fn = fn;
     p->arg = arg;
     atomic_store_explicit(&p->n_pending, p->n_threads - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    atomic_store_explicit(&p->generation, ((atomic_load(&p->generation) >> 1) + 1) << 1, memory_order_release);
     pthread_mutex_lock(&p->mu);
     if (p->n_sleeping > 0) pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, p->n_threads);
-    while (atomic_load_explicit(&p->n_pending, memory_order_acquire) > 0) CPU_RELAX();
+    for (int spins = 0; atomic_load_explicit(&p->n_pending, memory_order_acquire) > 0;)
+        if (++spins % WAIT_SPINS_BEFORE_YIELD) CPU_RELAX();
+        else sched_yield();
+}
+
+void pool_run_any(pool *p, pool_fn fn, void *arg) {
+    if (!p || p->n_threads == 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    p->fn = fn;
+    p->arg = arg;
+    const unsigned long g = ((atomic_load(&p->generation) >> 1) + 1) << 1 | 1;
+    atomic_store(&p->open, g);
+    atomic_store_explicit(&p->generation, g, memory_order_release);
+    pthread_mutex_lock(&p->mu);
+    if (p->n_sleeping > 0) pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    fn(arg, 0, p->n_threads);
+    /* Done when the caller's share is: close the job, then wait only for
+     * the workers that joined it. */
+    atomic_store(&p->open, 0);
+    for (int spins = 0; atomic_load(&p->n_active) > 0;)
+        if (++spins % WAIT_SPINS_BEFORE_YIELD) CPU_RELAX();
+        else sched_yield();
 }
