@@ -176,8 +176,10 @@ K_AVX512 K_INLINE void mv_tile(float *y, long ldy, const wmat *w, wtype wt, cons
     const char *base = (const char *)w->data + (size_t)r * row_bytes;
     /* The next tile (mr rows, contiguous) prefetched into L2 in address
      * order, mr chunks per step, so every tile starts warm. */
-    const char *next_tile = base + (size_t)mr * row_bytes;
     const char *view_end = (const char *)w->data + (size_t)w->rows * row_bytes;
+    /* (the last tile of a view re-prefetches itself rather than reading
+     * past the view: no branch in the loop) */
+    const char *next_tile = base + (size_t)mr * row_bytes < view_end ? base + (size_t)mr * row_bytes : base;
     __m512 acc[MV_ROWS][MV_TOK];
 #pragma GCC unroll 16
     for (int i = 0; i < mr; i++)
@@ -195,8 +197,8 @@ K_AVX512 K_INLINE void mv_tile(float *y, long ldy, const wmat *w, wtype wt, cons
             if (wt == W_F32) _mm_prefetch(row + (size_t)c * eb + MV_PREFETCH_BYTES + 64, _MM_HINT_T0);
             {
                 const char *nx = next_tile + ((size_t)(c / 32) * (size_t)mr + (size_t)i) * 32 * eb;
-                if (nx < view_end) _mm_prefetch(nx, _MM_HINT_T1);
-                if (wt == W_F32 && nx + 64 < view_end) _mm_prefetch(nx + 64, _MM_HINT_T1);
+                _mm_prefetch(nx, _MM_HINT_T1);
+                if (wt == W_F32) _mm_prefetch(nx + 64, _MM_HINT_T1);
             }
             __m512 wa, wb;
             mv_w(wt, row, c, n, &wa, &wb);

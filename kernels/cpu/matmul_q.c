@@ -144,8 +144,10 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
      * L2 in address order while this tile streams (mr lines per step), so
      * tiles of short rows do not start cold; plus each row's own stream
      * Q_PREFETCH_BYTES ahead into L1. */
-    const uint8_t *next_tile = base_row + (long)mr * row_bytes;
     const uint8_t *view_end = (const uint8_t *)w->data + (long)w->rows * row_bytes;
+    /* (the last tile of a view re-prefetches itself rather than reading
+     * past the view: no branch in the loop) */
+    const uint8_t *next_tile = base_row + (long)mr * row_bytes < view_end ? base_row + (long)mr * row_bytes : base_row;
     for (int c = 0; c < n_steps; c++) {
         const int g = c * gps, gb = g & ~15; /* first group of the step; of its 16-group window */
         if (g == gb) {
@@ -162,6 +164,12 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
             }
 #pragma GCC unroll 16
             for (int j = 0; j < nt; j++) sx[j] = _mm512_loadu_ps(a->scale + (long)(t + j) * a->ng_pad + gb);
+            /* One token: fold its scales into the weights' once per window,
+             * which saves a multiply per row and step. */
+            if (nt == 1) {
+#pragma GCC unroll 16
+                for (int i = 0; i < mr; i++) sw[i] = _mm512_mul_ps(sw[i], sx[0]);
+            }
         }
         const __m512i idx = _mm512_add_epi32(lane_grp, _mm512_set1_epi32(g - gb));
         const long rem = row_bytes - (long)c * 64;
@@ -174,16 +182,13 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
             xv[j] = _mm512_loadu_si512(xq);
             if (Q4) xh[j] = _mm512_loadu_si512(xq + 64);
             else xv[j] = _mm512_xor_si512(xv[j], x80), xh[j] = xv[j];
-            sxc[j] = _mm512_permutexvar_ps(idx, sx[j]);
+            sxc[j] = nt == 1 ? _mm512_set1_ps(1.0f) : _mm512_permutexvar_ps(idx, sx[j]);
         }
 #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) {
             const uint8_t *p = base_row + (long)i * row_bytes + (long)c * 64;
             _mm_prefetch((const char *)p + Q_PREFETCH_BYTES, _MM_HINT_T0);
-            {
-                const uint8_t *nx = next_tile + ((long)c * mr + i) * 64;
-                if (nx < view_end) _mm_prefetch((const char *)nx, _MM_HINT_T1);
-            }
+            _mm_prefetch((const char *)next_tile + ((long)c * mr + i) * 64, _MM_HINT_T1);
             const __m512i wv = _mm512_maskz_loadu_epi8(wm, p);
             const __m512 swc = _mm512_permutexvar_ps(idx, sw[i]);
             if (Q4) {
@@ -191,7 +196,7 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
 #pragma GCC unroll 16
                 for (int j = 0; j < nt; j++) {
                     const __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), wl, xv[j]), wh, xh[j]);
-                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), nt == 1 ? swc : _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
                 }
             } else {
                 const __m512i base =
@@ -199,7 +204,7 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
 #pragma GCC unroll 16
                 for (int j = 0; j < nt; j++) {
                     const __m512i d = _mm512_dpbusd_epi32(base, xv[j], wv);
-                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), nt == 1 ? swc : _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
                 }
             }
         }
