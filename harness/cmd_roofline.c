@@ -187,7 +187,9 @@ static double paired_read_gbps(const pairing *pr) {
 
 typedef struct point {
     char what[32];  /* "decode", "prefill" */
+    char model[64]; /* the model directory's name ("synthetic" for --kernels) */
     char dtype[16];
+    double speedup; /* tok/s relative to the first model, median of per-round ratios */
     int batch, tokens;
     double tok_per_s;
     double s;        /* median seconds per step (decode) or per pass (prefill) */
@@ -204,11 +206,13 @@ static void print_points(const k_roofline *r, const point *pts, int n, int json,
                r->n_threads, r->features, r->read_gbps, r->f32_gflops, r->bf16_gflops, r->int8_gops, label);
         for (int i = 0; i < n; i++) {
             const point *p = &pts[i];
-            printf("%s{\"what\": \"%s\", \"dtype\": \"%s\", \"batch\": %d, \"tokens\": %d, \"tok_per_s\": %.4g, "
+            printf("%s{\"what\": \"%s\", \"model\": \"%s\", \"dtype\": \"%s\", \"batch\": %d, \"tokens\": %d, "
+                   "\"tok_per_s\": %.4g, \"speedup_vs_first\": %.4f, "
                    "\"seconds\": %.6g, \"gbps\": %.4g, \"gflops\": %.4g, \"frac_bandwidth\": %.4f, "
                    "\"frac_f32_peak\": %.4f, \"frac_bf16_peak\": %.4f, \"paired_read_gbps\": %.4g, "
                    "\"paired_f32_gflops\": %.4g, \"paired_bf16_gflops\": %.4g}",
-                   i ? ", " : "", p->what, p->dtype, p->batch, p->tokens, p->tok_per_s, p->s, p->gbps, p->gflops,
+                   i ? ", " : "", p->what, p->model, p->dtype, p->batch, p->tokens, p->tok_per_s, p->speedup, p->s, p->gbps,
+                   p->gflops,
                    p->frac_bw, p->frac_f32, p->frac_bf16, p->lim_gbps, p->lim_f32, p->lim_bf16);
         }
         printf("]}\n");
@@ -218,13 +222,13 @@ static void print_points(const k_roofline *r, const point *pts, int n, int json,
            "GOP/s\n%s\n",
            r->n_threads, r->features, r->read_gbps, r->f32_gflops, r->bf16_gflops, r->int8_gops, label);
     printf("fractions: medians of per-rep ratios to the limit measured right before each rep (paired)\n");
-    printf("%-8s %-6s %5s %6s %10s %10s %8s %8s %8s %8s %8s %8s %8s\n", "what", "dtype", "batch", "tokens", "tok/s",
-           "s/step", "GB/s", "pairBW", "of BW", "GFLOP/s", "pairf32", "of f32", "of bf16");
+    printf("%-8s %-12s %-8s %5s %6s %9s %7s %9s %7s %7s %7s %8s %8s %7s %7s\n", "what", "model", "dtype", "batch",
+           "tokens", "tok/s", "x first", "s/step", "GB/s", "pairBW", "of BW", "GFLOP/s", "pairf32", "of f32", "of bf16");
     for (int i = 0; i < n; i++) {
         const point *p = &pts[i];
-        printf("%-8s %-6s %5d %6d %10.3f %10.4f %8.2f %8.2f %7.1f%% %8.1f %8.1f %7.1f%% %7.1f%%\n", p->what, p->dtype,
-               p->batch, p->tokens, p->tok_per_s, p->s, p->gbps, p->lim_gbps, 100 * p->frac_bw, p->gflops, p->lim_f32,
-               100 * p->frac_f32, 100 * p->frac_bf16);
+        printf("%-8s %-12s %-8s %5d %6d %9.3f %7.2f %9.4f %7.2f %7.2f %6.1f%% %8.1f %8.1f %6.1f%% %6.1f%%\n", p->what,
+               p->model, p->dtype, p->batch, p->tokens, p->tok_per_s, p->speedup, p->s, p->gbps, p->lim_gbps,
+               100 * p->frac_bw, p->gflops, p->lim_f32, 100 * p->frac_f32, 100 * p->frac_bf16);
     }
 }
 
@@ -315,6 +319,7 @@ static int bench_kernels(const kctx *k, const pairing *pr, const k_roofline *r, 
             point *p = &pts[n++];
             memset(p, 0, sizeof *p);
             snprintf(p->what, sizeof p->what, "decode");
+            snprintf(p->model, sizeof p->model, "syn-%s", preset);
             snprintf(p->dtype, sizeof p->dtype, "%s", dtypes->items[d]);
             p->batch = (int)batches[b];
             p->tokens = 1;
@@ -337,6 +342,7 @@ static int bench_kernels(const kctx *k, const pairing *pr, const k_roofline *r, 
             point *p = &pts[n++];
             memset(p, 0, sizeof *p);
             snprintf(p->what, sizeof p->what, "prefill");
+            snprintf(p->model, sizeof p->model, "syn-%s", preset);
             snprintf(p->dtype, sizeof p->dtype, "%s", dtypes->items[d]);
             p->batch = 1;
             p->tokens = (int)lens[l];
@@ -378,100 +384,149 @@ static double prefill_flops(const model_config *c, long n) {
     return 2 * per_tok * n + attn + 2.0 * c->vocab_size * D;
 }
 
-static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, const char *dir, const long *batches, int n_batches,
-                       const long *lens, int n_lens, int reps, int steps, int json) {
+typedef struct mrun {
+    const char *dir;
+    model *m;
+    state **st;
+    model_seq *seqs;
+    float *logits;
+} mrun;
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s && s[1] ? s + 1 : path;
+}
+
+/* Several models measured round-robin: each decode step (and each prefill
+ * rep) of every model in turn, each paired with its own limit, so the
+ * models see the same machine conditions and their speed ratios (to the
+ * first model, medians of per-round ratios) are fair even when the
+ * machine is shared. */
+static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, const cli_list *dirs,
+                       const long *batches, int n_batches, const long *lens, int n_lens, int reps, int steps,
+                       int json) {
     errbuf e;
-    model *m = model_load(dir, NULL, &e);
-    if (!m) {
-        cli_error("roofline", "%s", e.msg);
-        return EXIT_RUNTIME;
-    }
-    const model_config *c = model_cfg(m);
-    point pts[MAX_POINTS * 2];
+    const int nm = dirs->n;
+    mrun runs[CLI_LIST_MAX];
+    memset(runs, 0, sizeof runs);
+    point pts[MAX_POINTS * 4];
     int n = 0, rc = EXIT_RUNTIME;
-    long max_b = 1;
+    long max_b = 1, max_len = 16;
     for (int i = 0; i < n_batches; i++) max_b = batches[i] > max_b ? batches[i] : max_b;
-    long max_len = 16;
     for (int i = 0; i < n_lens; i++) max_len = lens[i] > max_len ? lens[i] : max_len;
-    state **st = calloc((size_t)max_b, sizeof *st);
-    model_seq *seqs = calloc((size_t)max_b, sizeof *seqs);
-    int32_t *toks = malloc((size_t)(max_len > max_b ? max_len : max_b) * sizeof *toks);
-    float *logits = malloc((size_t)max_b * c->vocab_size * sizeof(float));
-    if (!st || !seqs || !toks || !logits) {
-        cli_error("roofline", "out of memory");
-        goto done;
+    const long n_toks = max_len > max_b + 16 ? max_len : max_b + 16;
+    int32_t *toks = malloc((size_t)n_toks * sizeof *toks);
+    if (!toks) goto oom;
+    for (int mi = 0; mi < nm; mi++) {
+        mrun *u = &runs[mi];
+        u->dir = dirs->items[mi];
+        if (!(u->m = model_load(u->dir, NULL, &e))) goto fail;
+        if (model_cfg(u->m)->vocab_size != model_cfg(runs[0].m)->vocab_size) {
+            err_set(&e, "%s and %s have different vocabularies", runs[0].dir, u->dir);
+            goto fail;
+        }
+        u->st = calloc((size_t)max_b, sizeof *u->st);
+        u->seqs = calloc((size_t)max_b, sizeof *u->seqs);
+        u->logits = malloc((size_t)max_b * model_cfg(u->m)->vocab_size * sizeof(float));
+        if (!u->st || !u->seqs || !u->logits) goto oom;
+        for (long i = 0; i < max_b; i++)
+            if (!(u->st[i] = state_create(u->m, &e))) goto fail;
     }
-    for (long i = 0; i < (max_len > max_b ? max_len : max_b); i++) toks[i] = (int32_t)(3 + (i * 7919) % (c->vocab_size - 3));
-    for (long i = 0; i < max_b; i++)
-        if (!(st[i] = state_create(m, &e))) goto fail;
-    for (int b = 0; b < n_batches && n < MAX_POINTS * 2; b++) {
+    const model_config *c0 = model_cfg(runs[0].m);
+    for (long i = 0; i < n_toks; i++) toks[i] = (int32_t)(3 + (i * 7919) % (c0->vocab_size - 3));
+    for (int b = 0; b < n_batches && n + nm <= MAX_POINTS * 4; b++) {
         const int B = (int)batches[b];
         /* A 16-token prompt each, then steps of one token per sequence. */
-        for (int i = 0; i < B; i++) {
-            state_reset(st[i]);
-            seqs[i] = (model_seq){.st = st[i], .tokens = toks + i % 8, .n_tokens = 16, .n_logits = 1,
-                                  .logits = logits + (long)i * c->vocab_size};
-        }
-        if (model_forward(m, k, seqs, B, &e) != 0) goto fail;
-        double ts[64], bw[64];
-        int n_steps = steps + 1 > 64 ? 64 : steps + 1;
-        for (int s = 0; s < n_steps; s++) {
-            bw[s] = paired_read_gbps(pr);
+        for (int mi = 0; mi < nm; mi++) {
+            mrun *u = &runs[mi];
             for (int i = 0; i < B; i++) {
-                seqs[i].tokens = toks + (s + i) % 16;
-                seqs[i].n_tokens = 1;
+                state_reset(u->st[i]);
+                u->seqs[i] = (model_seq){.st = u->st[i], .tokens = toks + i % 8, .n_tokens = 16, .n_logits = 1,
+                                         .logits = u->logits + (long)i * model_cfg(u->m)->vocab_size};
             }
-            uint64_t t0 = clock_now_ns();
-            if (model_forward(m, k, seqs, B, &e) != 0) goto fail;
-            ts[s] = (double)(clock_now_ns() - t0) * 1e-9;
+            if (model_forward(u->m, k, u->seqs, B, &e) != 0) goto fail;
         }
-        point *p = &pts[n++];
-        memset(p, 0, sizeof *p);
-        snprintf(p->what, sizeof p->what, "decode");
-        snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(m));
-        p->batch = B;
-        p->tokens = 1;
-        /* the first step is a warm-up */
-        set_point(p, n_steps - 1, ts + 1, (double)model_weight_bytes(m), prefill_flops(c, 1) * B, bw + 1, NULL, NULL);
-        p->tok_per_s = B / p->s;
-        fprintf(stderr, "  decode batch %d: %.4f s/step\n", B, p->s);
-    }
-    for (int l = 0; l < n_lens && n < MAX_POINTS * 2; l++) {
-        double ts[64], pf[64], pb[64];
-        for (int i = 0; i < reps; i++) {
-            pf[i] = k_roofline_peak_pass(k, K_PEAK_F32, 0.1);
-            pb[i] = k_roofline_peak_pass(k, K_PEAK_BF16, 0.1);
-            state_reset(st[0]);
-            model_seq q = {.st = st[0], .tokens = toks, .n_tokens = (int)lens[l], .n_logits = 1, .logits = logits};
-            uint64_t t0 = clock_now_ns();
-            if (model_forward(m, k, &q, 1, &e) != 0) goto fail;
-            ts[i] = (double)(clock_now_ns() - t0) * 1e-9;
+        double ts[CLI_LIST_MAX][64], bw[CLI_LIST_MAX][64];
+        const int n_steps = steps + 1 > 64 ? 64 : steps + 1;
+        for (int s = 0; s < n_steps; s++)
+            for (int mi = 0; mi < nm; mi++) {
+                mrun *u = &runs[mi];
+                bw[mi][s] = paired_read_gbps(pr);
+                for (int i = 0; i < B; i++) {
+                    u->seqs[i].tokens = toks + (s + i) % 16;
+                    u->seqs[i].n_tokens = 1;
+                }
+                uint64_t t0 = clock_now_ns();
+                if (model_forward(u->m, k, u->seqs, B, &e) != 0) goto fail;
+                ts[mi][s] = (double)(clock_now_ns() - t0) * 1e-9;
+            }
+        for (int mi = 0; mi < nm; mi++) {
+            point *p = &pts[n++];
+            memset(p, 0, sizeof *p);
+            snprintf(p->what, sizeof p->what, "decode");
+            snprintf(p->model, sizeof p->model, "%s", base_name(runs[mi].dir));
+            snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(runs[mi].m));
+            p->batch = B;
+            p->tokens = 1;
+            /* the first step is a warm-up */
+            set_point(p, n_steps - 1, ts[mi] + 1, (double)model_weight_bytes(runs[mi].m),
+                      prefill_flops(model_cfg(runs[mi].m), 1) * B, bw[mi] + 1, NULL, NULL);
+            p->tok_per_s = B / p->s;
+            double rt[64];
+            for (int s = 1; s < n_steps; s++) rt[s - 1] = ts[0][s] / ts[mi][s];
+            p->speedup = median(rt, n_steps - 1);
+            fprintf(stderr, "  %s decode batch %d: %.4f s/step\n", p->model, B, p->s);
         }
-        point *p = &pts[n++];
-        memset(p, 0, sizeof *p);
-        snprintf(p->what, sizeof p->what, "prefill");
-        snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(m));
-        p->batch = 1;
-        p->tokens = (int)lens[l];
-        set_point(p, reps, ts, 0, prefill_flops(c, lens[l]), NULL, pf, pb);
-        p->tok_per_s = lens[l] / p->s;
-        fprintf(stderr, "  prefill %ld: %.3f s\n", lens[l], p->s);
     }
-    char label[1200];
-    snprintf(label, sizeof label, "whole forward pass: %s (%s, %.1f MiB of weights)", dir, model_dtype_name(m),
-             model_weight_bytes(m) / 1048576.0);
+    for (int l = 0; l < n_lens && n + nm <= MAX_POINTS * 4; l++) {
+        double ts[CLI_LIST_MAX][64], pf[CLI_LIST_MAX][64], pb[CLI_LIST_MAX][64];
+        for (int i = 0; i < reps; i++)
+            for (int mi = 0; mi < nm; mi++) {
+                mrun *u = &runs[mi];
+                pf[mi][i] = k_roofline_peak_pass(k, K_PEAK_F32, 0.1);
+                pb[mi][i] = k_roofline_peak_pass(k, K_PEAK_BF16, 0.1);
+                state_reset(u->st[0]);
+                model_seq q = {.st = u->st[0], .tokens = toks, .n_tokens = (int)lens[l], .n_logits = 1, .logits = u->logits};
+                uint64_t t0 = clock_now_ns();
+                if (model_forward(u->m, k, &q, 1, &e) != 0) goto fail;
+                ts[mi][i] = (double)(clock_now_ns() - t0) * 1e-9;
+            }
+        for (int mi = 0; mi < nm; mi++) {
+            point *p = &pts[n++];
+            memset(p, 0, sizeof *p);
+            snprintf(p->what, sizeof p->what, "prefill");
+            snprintf(p->model, sizeof p->model, "%s", base_name(runs[mi].dir));
+            snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(runs[mi].m));
+            p->batch = 1;
+            p->tokens = (int)lens[l];
+            set_point(p, reps, ts[mi], 0, prefill_flops(model_cfg(runs[mi].m), lens[l]), NULL, pf[mi], pb[mi]);
+            p->tok_per_s = lens[l] / p->s;
+            double rt[64];
+            for (int i = 0; i < reps; i++) rt[i] = ts[0][i] / ts[mi][i];
+            p->speedup = median(rt, reps);
+            fprintf(stderr, "  %s prefill %ld: %.3f s\n", p->model, lens[l], p->s);
+        }
+    }
+    char label[256];
+    snprintf(label, sizeof label, "whole forward pass, %d model%s round-robin (x first: speed relative to %s)", nm,
+             nm > 1 ? "s" : "", base_name(runs[0].dir));
     print_points(r, pts, n, json, label);
     rc = EXIT_OK;
     goto done;
+oom:
+    err_set(&e, "out of memory");
 fail:
     cli_error("roofline", "%s", e.msg);
 done:
-    for (long i = 0; st && i < max_b; i++) state_free(st[i]);
-    free(st);
-    free(seqs);
+    for (int mi = 0; mi < nm; mi++) {
+        mrun *u = &runs[mi];
+        for (long i = 0; u->st && i < max_b; i++) state_free(u->st[i]);
+        free(u->st);
+        free(u->seqs);
+        free(u->logits);
+        model_free(u->m);
+    }
     free(toks);
-    free(logits);
-    model_free(m);
     return rc;
 }
 
@@ -491,8 +546,8 @@ static int parse_longs(const char *opt, const char *text, long *out, int cap) {
 int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
     long threads = 0, read_mib = 1024, reps = 5, steps = 8;
     int json = 0, kernels = 0, bf16_act = 0;
-    const char *model_dir = NULL, *preset = "2b", *batches_s = "1,8,32", *lens_s = "512,2048";
-    cli_list dtypes = {0};
+    const char *preset = "2b", *batches_s = "1,8,32", *lens_s = "512,2048";
+    cli_list dtypes = {0}, models = {0};
     const cli_opt opts[] = {
         {"--threads", CLI_INT, &threads, "N", "threads (0: one per CPU)", 0, 1024, 0},
         {"--read-mib", CLI_INT, &read_mib, "MIB", "bandwidth buffer, MiB (well above the L3 size)", 1, 1 << 20, 0},
@@ -501,7 +556,8 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
         {"--preset", CLI_STR, &preset, "NAME", "shapes for --kernels (a Griffin preset)", 1, 0, 0},
         {"--dtype", CLI_LIST, &dtypes, "KINDS", "weight kinds for --kernels: bf16, f32, int8[g32|g64], q4[g32|g64] "
                                                 "(default bf16,int8,q4)", 1, 0, 0},
-        {"--model", CLI_STR, &model_dir, "DIR", "also time the whole forward pass of this model", 1, 0, 0},
+        {"--model", CLI_LIST, &models, "DIR", "also time the whole forward pass of this model (repeatable: the models "
+                                              "run round-robin and are compared with the first)", 1, 0, 0},
         {"--batches", CLI_STR, &batches_s, "B,...", "decode batch sizes", 1, 0, 0},
         {"--prefill-lens", CLI_STR, &lens_s, "N,...", "prefill lengths", 1, 0, 0},
         {"--steps", CLI_INT, &steps, "N", "timed decode steps per batch size (median kept)", 1, 250, 0},
@@ -518,7 +574,7 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
         "arithmetic per second over the f32 and bf16 peaks, all from the same run.\n\n"
         "Examples:\n  griffin roofline --threads 2 --json\n"
         "  griffin roofline --kernels --preset 2b --dtype bf16,int8,q4\n"
-        "  griffin roofline --model models/2b --batches 1,8,32 --prefill-lens 512,2048",
+        "  griffin roofline --model models/2b --model models/2b-int8e --batches 1,8,32 --prefill-lens 512,2048",
         opts, (int)(sizeof opts / sizeof opts[0]), 0};
     int rc = cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc) return rc < 0 ? EXIT_OK : rc;
@@ -548,7 +604,7 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
         cli_error("roofline", "%s", e.msg);
         return EXIT_RUNTIME;
     }
-    if (kernels || model_dir) {
+    if (kernels || models.n) {
         pairing pr = {&k, aligned_alloc(64, (size_t)read_mib << 20), (size_t)read_mib << 20};
         if (!pr.buf) {
             cli_error("roofline", "out of memory for the %ld MiB bandwidth buffer", read_mib);
@@ -556,7 +612,7 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
         }
         memset(pr.buf, 1, pr.bytes);
         rc = kernels ? bench_kernels(&k, &pr, &r, preset, &dtypes, batches, n_batches, lens, n_lens, (int)reps, json)
-                     : bench_model(&k, &pr, &r, model_dir, batches, n_batches, lens, n_lens, (int)reps, (int)steps, json);
+                     : bench_model(&k, &pr, &r, &models, batches, n_batches, lens, n_lens, (int)reps, (int)steps, json);
         free(pr.buf);
         return rc;
     }

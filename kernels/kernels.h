@@ -20,9 +20,11 @@
  * group of `group` consecutive columns of a row (group 32 or 64):
  *   W_Q8: int8 q[rows][cols], w = q * scale[r][c / group], q in [-127, 127];
  *   W_Q4: 4-bit q in [0, 15], w = q * scale[r][g] + offset[r][g]; each row is
- *         packed in blocks of 64 columns, 32 bytes a block: byte j holds
- *         column j in its low nibble and column j + 32 in its high nibble
- *         (columns past cols are 0). A row takes k_q4_row_bytes(cols). */
+ *         packed in blocks of 32 columns, 16 bytes a block: byte j holds
+ *         column j in its low nibble and column j + 16 in its high nibble
+ *         (columns past cols are 0). A row takes k_q4_row_bytes(cols). Both
+ *         nibbles of a byte are in the same group, so a kernel can add the
+ *         two halves' integer products before applying the group's scale. */
 typedef enum wtype { W_F32, W_BF16, W_F16, W_Q8, W_Q4 } wtype;
 
 /* A weight matrix [rows, cols], row-major; for a linear layer rows are the
@@ -48,7 +50,7 @@ size_t wmat_bytes(const wmat *w);
 /* Rows [r0, r1) of w as a view of the same memory. */
 wmat wmat_rows(const wmat *w, int r0, int r1);
 static inline int k_n_groups(int cols, int group) { return (cols + group - 1) / group; }
-static inline long k_q4_row_bytes(int cols) { return (long)(cols + 63) / 64 * 32; }
+static inline long k_q4_row_bytes(int cols) { return (long)(cols + 31) / 32 * 16; }
 
 /* Instruction-set levels, in the order a CPU may have them. */
 typedef enum k_isa { K_ISA_REF, K_ISA_AVX2, K_ISA_AVX512 } k_isa;

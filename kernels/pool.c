@@ -195,3 +195,7 @@ void pool_run(pool *p, pool_fn fn, void *arg) {
         else sched_yield();
     }
 }
+
+/* Parts are claimed, so a worker that is not running yet never holds a job
+ * up: the caller claims its part and finds the shared counter exhausted. */
+void pool_run_any(pool *p, pool_fn fn, void *arg) { pool_run(p, fn, arg); }

@@ -21,6 +21,13 @@ int   pool_n_threads(const pool *p);
  * reentrant: fn must not call pool_run on the same pool. */
 void  pool_run(pool *p, pool_fn fn, void *arg);
 
+/* For jobs whose fn takes units of work from a shared counter until none are
+ * left (so any subset of threads, the caller included, completes the job).
+ * A worker not running yet never holds the job up (pool_run already lets the
+ * caller claim its part; here that part finds no units left). fn must not
+ * use (ith, nth) to split the work (ith is still unique among the calls). */
+void  pool_run_any(pool *p, pool_fn fn, void *arg);
+
 /* Splits [0, n) into nth near-equal contiguous parts; part ith is [*lo, *hi). */
 void pool_split(long n, int ith, int nth, long *lo, long *hi);
 

@@ -3,8 +3,9 @@
  * Decoding one token reads every weight once, so its speed is bounded by
  * memory read bandwidth; prefill multiplies matrices, so it is bounded by
  * arithmetic. k_roofline_measure measures both the way the kernels use the
- * machine: every pool thread streams its own contiguous part of a buffer
- * much larger than the caches, and every thread runs independent chains of
+ * machine: the pool threads stream 1 MiB units of a buffer much larger than
+ * the caches (taken from a shared counter, as the matrix products take
+ * theirs), and every thread runs independent chains of
  * the widest multiply-add the CPU has (f32 FMA, bf16 vdpbf16ps, int8
  * vpdpbusd). Throughput figures elsewhere are reported as fractions of
  * these, measured in the same run. */
@@ -41,7 +42,7 @@ typedef struct k_roofline {
 int k_roofline_measure(const kctx *k, const k_roofline_opts *opts, k_roofline *out, errbuf *e);
 
 /* Streams n_bytes at buf (64-byte aligned, a multiple of 64 bytes) once with
- * every pool thread, each its own contiguous part; returns seconds taken.
+ * every pool thread, in 1 MiB units; returns seconds taken.
  * Exposed so benchmarks can re-measure bandwidth between kernel runs. */
 double k_roofline_read_pass(const kctx *k, const void *buf, size_t n_bytes);
 

@@ -5,9 +5,9 @@
  * are stored quantized, each as up to three tensors:
  *
  *   NAME          W_Q8: dtype I8, shape [rows, cols]: q in [-127, 127]
- *                 W_Q4: dtype U8, shape [rows, 32 * ceil(cols / 64)]: two
- *                       4-bit q per byte; per block of 64 columns byte j
- *                       holds column j (low nibble) and j + 32 (high)
+ *                 W_Q4: dtype U8, shape [rows, 16 * ceil(cols / 32)]: two
+ *                       4-bit q per byte; per block of 32 columns byte j
+ *                       holds column j (low nibble) and j + 16 (high)
  *   NAME.scales   dtype F16, shape [rows, ceil(cols / group)]
  *   NAME.offsets  W_Q4 only: dtype F16, same shape
  *

@@ -39,9 +39,9 @@ float wmat_at(const wmat *w, long r, long c) {
     case W_Q4: {
         long g = r * k_n_groups(w->cols, w->group) + c / w->group;
         const uint8_t *row = (const uint8_t *)w->data + r * k_q4_row_bytes(w->cols);
-        long blk = c / 64, j = c % 64;
-        uint8_t byte = row[blk * 32 + (j & 31)];
-        int q = j < 32 ? (byte & 15) : (byte >> 4);
+        long blk = c / 32, j = c % 32;
+        uint8_t byte = row[blk * 16 + (j & 15)];
+        int q = j < 16 ? (byte & 15) : (byte >> 4);
         return (float)q * f16_to_f32(w->scales[g]) + f16_to_f32(w->offsets[g]);
     }
     }

@@ -8,6 +8,7 @@
  * fewer row blocks than threads, and each runs the packed GEMM on its part.
  * The variants themselves (matmul_avx512.c, matmul_avx2.c, matmul_q.c) run
  * on one thread over a row view of the matrix. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "kernels/cpu/matmul_impl.h"
@@ -93,11 +94,22 @@ static k_matmul_fn variant_fn(k_mm_variant v) {
     }
 }
 
-/* ---- the thread split ---- */
+/* ---- the thread split ----
+ *
+ * Work is cut into units of whole row blocks (and token blocks for prefill
+ * with few rows) that threads take from a shared counter as they finish,
+ * so a thread that the OS deschedules (the machine may be shared) or that
+ * meets slower memory does less of the work instead of holding the others
+ * up. Each output is still computed by exactly one thread, the same way, so
+ * results do not depend on the number of threads or on who took what. */
 
-/* Rows per unit of work: a multiple of every variant's row tile (32 for
- * the GEMM, 4 for the register tiles), so no tile straddles two threads. */
+/* Rows per unit: a multiple of every variant's row tile (32 for the GEMM, 8
+ * for the streaming kernel, 4 for the register tiles). */
 #define ROW_UNIT 32
+/* About this many units per thread, for balance; at most this many rows a
+ * unit (a streamed unit then spans up to ~2.5 MB of bf16 weights). */
+#define UNITS_PER_THREAD 8
+#define MAX_UNIT_ROWS 512
 /* Tokens per unit when prefill also splits tokens. */
 #define TOK_UNIT 64
 
@@ -108,34 +120,23 @@ typedef struct matmul_job {
     const float *x;
     const float *bias;
     int n_tok;
-    int split_tokens; /* units are (row block, token block) pairs */
+    int unit_rows, unit_tok;
+    long n_rb, n_tb;      /* row blocks, token blocks */
+    _Atomic long next;    /* the next unit to take */
 } matmul_job;
 
 static void matmul_task(void *arg, int ith, int nth) {
-    const matmul_job *j = arg;
+    (void)ith;
+    (void)nth;
+    matmul_job *j = arg;
     const wmat *w = j->w;
-    const long n_rb = (w->rows + ROW_UNIT - 1) / ROW_UNIT;
-    if (!j->split_tokens) {
-        long lo, hi;
-        pool_split(n_rb, ith, nth, &lo, &hi);
-        int r0 = (int)(lo * ROW_UNIT), r1 = (int)(hi * ROW_UNIT < w->rows ? hi * ROW_UNIT : w->rows);
-        if (r0 >= r1) return;
-        wmat v = wmat_rows(w, r0, r1);
-        j->fn(j->y + r0, w->rows, &v, j->x, j->bias ? j->bias + r0 : NULL, j->n_tok);
-        return;
-    }
-    /* Units in row-block-major order, so a thread's units share row blocks
-     * (and the weights it packs) as much as the split allows. */
-    const long n_tb = (j->n_tok + TOK_UNIT - 1) / TOK_UNIT;
-    long lo, hi;
-    pool_split(n_rb * n_tb, ith, nth, &lo, &hi);
-    for (long u = lo; u < hi;) {
-        long rb = u / n_tb, tb0 = u % n_tb, tb1 = tb0 + 1;
-        while (u + (tb1 - tb0) < hi && tb1 < n_tb) tb1++; /* merge adjacent token blocks */
-        u += tb1 - tb0;
-        int r0 = (int)(rb * ROW_UNIT), r1 = (int)((rb + 1) * ROW_UNIT < w->rows ? (rb + 1) * ROW_UNIT : w->rows);
-        int t0 = (int)(tb0 * TOK_UNIT), t1 = (int)(tb1 * TOK_UNIT < j->n_tok ? tb1 * TOK_UNIT : j->n_tok);
-        wmat v = wmat_rows(w, r0, r1);
+    for (;;) {
+        const long u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (u >= j->n_rb * j->n_tb) return;
+        const long rb = u / j->n_tb, tb = u % j->n_tb;
+        const int r0 = (int)(rb * j->unit_rows), r1 = r0 + j->unit_rows < w->rows ? r0 + j->unit_rows : w->rows;
+        const int t0 = (int)(tb * j->unit_tok), t1 = t0 + j->unit_tok < j->n_tok ? t0 + j->unit_tok : j->n_tok;
+        const wmat v = wmat_rows(w, r0, r1);
         j->fn(j->y + (long)t0 * w->rows + r0, w->rows, &v, j->x + (long)t0 * w->cols, j->bias ? j->bias + r0 : NULL,
               t1 - t0);
     }
@@ -144,15 +145,19 @@ static void matmul_task(void *arg, int ith, int nth) {
 static void run(const kctx *k, k_mm_variant v, float *y, const wmat *w, const float *x, const float *bias,
                 int n_tok) {
     if (n_tok <= 0 || w->rows <= 0) return;
-    matmul_job j = {variant_fn(v), y, w, x, bias, n_tok, 0};
     const int nth = pool_n_threads(k->pool);
-    const long n_rb = (w->rows + ROW_UNIT - 1) / ROW_UNIT;
+    matmul_job j = {.fn = variant_fn(v), .y = y, .w = w, .x = x, .bias = bias, .n_tok = n_tok};
+    long ur = ((long)w->rows / ((long)nth * UNITS_PER_THREAD) + ROW_UNIT - 1) / ROW_UNIT * ROW_UNIT;
+    j.unit_rows = (int)(ur < ROW_UNIT ? ROW_UNIT : ur > MAX_UNIT_ROWS ? MAX_UNIT_ROWS : ur);
+    j.n_rb = (w->rows + j.unit_rows - 1) / j.unit_rows;
     /* Prefill with fewer row blocks than twice the threads: split tokens too. */
-    if (n_tok >= 2 * TOK_UNIT && n_rb < 2L * nth) j.split_tokens = 1;
+    j.unit_tok = n_tok >= 2 * TOK_UNIT && j.n_rb < 2L * nth ? TOK_UNIT : n_tok;
+    j.n_tb = (n_tok + j.unit_tok - 1) / j.unit_tok;
+    atomic_init(&j.next, 0);
     /* Small products are not worth waking the pool for. */
     long work = (long)w->rows * w->cols * n_tok;
     if (work < 32768 || nth == 1) matmul_task(&j, 0, 1);
-    else pool_run(k->pool, matmul_task, &j);
+    else pool_run_any(k->pool, matmul_task, &j);
 }
 
 void k_matmul(const kctx *k, float *y, const wmat *w, const float *x, const float *bias, int n_tok) {

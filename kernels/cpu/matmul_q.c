@@ -37,7 +37,10 @@ typedef struct qact {
 
 /* ---- AVX-512 ---- */
 
-K_AVX512 static void quantize_act_avx512(const float *x, int cols, int G, int8_t *q, float *scale, int32_t *qsum) {
+/* Into q[0 .. pad): the reference's values (k_quantize_act_ref), zero past
+ * cols. */
+K_AVX512 static void quantize_act_avx512(const float *x, int cols, int G, int8_t *q, int pad, float *scale,
+                                         int32_t *qsum) {
     int g = 0;
     for (int c0 = 0; c0 < cols; c0 += G, g++) {
         const int n = cols - c0 < G ? cols - c0 : G;
@@ -69,15 +72,30 @@ K_AVX512 static void quantize_act_avx512(const float *x, int cols, int G, int8_t
         }
         qsum[g] = s;
     }
-    memset(q + cols, 0, (size_t)(k_q_pad(cols) - cols));
+    memset(q + cols, 0, (size_t)(pad - cols));
 }
 
-K_AVX512 static void qact_fill_avx512(qact *a, const float *x, int cols, int G, int n_tok) {
+/* W_Q4 pairs column j with j + 16 of each 32-column block in one byte, so
+ * its kernel takes the activations of 128 columns (4 blocks, 64 bytes of
+ * weights) as [the low halves of the 4 blocks | their high halves]. */
+K_AVX512 static void q4_order(int8_t *q, int pad) {
+    for (int c = 0; c < pad; c += 128) {
+        int8_t t[128];
+        for (int b = 0; b < 4; b++) {
+            memcpy(t + 16 * b, q + c + 32 * b, 16);
+            memcpy(t + 64 + 16 * b, q + c + 32 * b + 16, 16);
+        }
+        memcpy(q + c, t, 128);
+    }
+}
+
+K_AVX512 static void qact_fill_avx512(qact *a, const float *x, int cols, int G, int n_tok, int q4) {
     int32_t qsum[QA_MAX_GROUPS];
     a->n_tok = n_tok;
     for (int t = 0; t < n_tok; t++) {
         float *sc = a->scale + (long)t * a->ng_pad, *xs = a->xs + (long)t * a->ng_pad;
-        quantize_act_avx512(x + (long)t * cols, cols, G, a->q + (long)t * a->pad, sc, qsum);
+        quantize_act_avx512(x + (long)t * cols, cols, G, a->q + (long)t * a->pad, a->pad, sc, qsum);
+        if (q4) q4_order(a->q + (long)t * a->pad, a->pad);
         for (int g = 0; g < a->ng; g++) xs[g] = sc[g] * (float)qsum[g];
         for (int g = a->ng; g < a->ng_pad; g++) sc[g] = xs[g] = 0.0f;
     }
@@ -97,20 +115,24 @@ K_AVX512 K_INLINE __m512 load_groups(const f16 *v, int g0, int ng) {
 }
 
 /* The tile: rows r..r+mr, tokens t..t+nt of the block. Q4 selects the format
- * at compile time. */
+ * at compile time. A step covers 64 bytes of each weight row: 64 columns
+ * of W_Q8, 128 of W_Q4 (two nibble halves, whose int32 products add up
+ * before the scales since both halves of a lane are in one group). */
 K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *a, const float *bias, int r, int t,
                                  int mr, int nt, int Q4) {
-    const int cols = w->cols, G = w->group, ng = a->ng, gpc = 64 / G; /* groups per 64-column chunk */
-    const int n_chunks = (cols + 63) / 64;
-    const long row_bytes = Q4 ? k_q4_row_bytes(cols) : cols, chunk_bytes = Q4 ? 32 : 64;
+    const int cols = w->cols, G = w->group, ng = a->ng;
+    const int step_cols = Q4 ? 128 : 64, gps = step_cols / G; /* groups per step */
+    const int n_steps = (cols + step_cols - 1) / step_cols;
+    const long row_bytes = Q4 ? k_q4_row_bytes(cols) : cols;
     __m512 acc[QMR][QNT];
 #pragma GCC unroll 16
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 16
         for (int j = 0; j < nt; j++) acc[i][j] = _mm512_setzero_ps();
-    /* Lane l of a chunk belongs to group chunk * gpc + l / (16 / gpc). */
-    const __m512i lane_grp = G == 64 ? _mm512_setzero_si512()
-                                     : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    /* Lane l of a step belongs to group step * gps + lane_grp[l]. */
+    const __m512i lane_grp = gps == 1   ? _mm512_setzero_si512()
+                             : gps == 2 ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+                                        : _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i x80 = _mm512_set1_epi8((char)0x80), lo4 = _mm512_set1_epi8(0x0f);
     __m512 sw[QMR], sx[QNT];
 #pragma GCC unroll 16
@@ -118,8 +140,16 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
 #pragma GCC unroll 16
     for (int j = 0; j < QNT; j++) sx[j] = _mm512_setzero_ps();
     const uint8_t *base_row = (const uint8_t *)w->data + (long)r * row_bytes;
-    for (int c = 0; c < n_chunks; c++) {
-        const int g = c * gpc, gb = g & ~15; /* first group of the chunk; of its 16-group window */
+    /* The next tile's rows, a contiguous block of mr rows: prefetched into
+     * L2 in address order while this tile streams (mr lines per step), so
+     * tiles of short rows do not start cold; plus each row's own stream
+     * Q_PREFETCH_BYTES ahead into L1. */
+    const uint8_t *view_end = (const uint8_t *)w->data + (long)w->rows * row_bytes;
+    /* (the last tile of a view re-prefetches itself rather than reading
+     * past the view: no branch in the loop) */
+    const uint8_t *next_tile = base_row + (long)mr * row_bytes < view_end ? base_row + (long)mr * row_bytes : base_row;
+    for (int c = 0; c < n_steps; c++) {
+        const int g = c * gps, gb = g & ~15; /* first group of the step; of its 16-group window */
         if (g == gb) {
             /* A new window of 16 groups: scales, and the W_Q4 offsets' share. */
 #pragma GCC unroll 16
@@ -134,37 +164,48 @@ K_AVX512VNNI K_INLINE void qtile(float *y, long ldy, const wmat *w, const qact *
             }
 #pragma GCC unroll 16
             for (int j = 0; j < nt; j++) sx[j] = _mm512_loadu_ps(a->scale + (long)(t + j) * a->ng_pad + gb);
+            /* One token: fold its scales into the weights' once per window,
+             * which saves a multiply per row and step. */
+            if (nt == 1) {
+#pragma GCC unroll 16
+                for (int i = 0; i < mr; i++) sw[i] = _mm512_mul_ps(sw[i], sx[0]);
+            }
         }
         const __m512i idx = _mm512_add_epi32(lane_grp, _mm512_set1_epi32(g - gb));
-        __m512i xv[QNT];
+        const long rem = row_bytes - (long)c * 64;
+        const __mmask64 wm = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+        __m512i xv[QNT], xh[QNT];
         __m512 sxc[QNT];
 #pragma GCC unroll 16
         for (int j = 0; j < nt; j++) {
-            xv[j] = _mm512_loadu_si512(a->q + (long)(t + j) * a->pad + c * 64);
-            if (!Q4) xv[j] = _mm512_xor_si512(xv[j], x80);
-            sxc[j] = _mm512_permutexvar_ps(idx, sx[j]);
+            const int8_t *xq = a->q + (long)(t + j) * a->pad + (long)c * step_cols;
+            xv[j] = _mm512_loadu_si512(xq);
+            if (Q4) xh[j] = _mm512_loadu_si512(xq + 64);
+            else xv[j] = _mm512_xor_si512(xv[j], x80), xh[j] = xv[j];
+            sxc[j] = nt == 1 ? _mm512_set1_ps(1.0f) : _mm512_permutexvar_ps(idx, sx[j]);
         }
 #pragma GCC unroll 16
         for (int i = 0; i < mr; i++) {
-            const uint8_t *p = base_row + (long)i * row_bytes + c * chunk_bytes;
+            const uint8_t *p = base_row + (long)i * row_bytes + (long)c * 64;
             _mm_prefetch((const char *)p + Q_PREFETCH_BYTES, _MM_HINT_T0);
-            __m512i wv, base;
-            if (Q4) {
-                __m256i packed = _mm256_loadu_si256((const __m256i *)p);
-                __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(packed), _mm256_srli_epi16(packed, 4), 1);
-                wv = _mm512_and_si512(u, lo4);
-                base = _mm512_setzero_si512();
-            } else {
-                const int rem = cols - c * 64;
-                const __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
-                wv = _mm512_maskz_loadu_epi8(m, p);
-                base = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, wv));
-            }
+            _mm_prefetch((const char *)next_tile + ((long)c * mr + i) * 64, _MM_HINT_T1);
+            const __m512i wv = _mm512_maskz_loadu_epi8(wm, p);
             const __m512 swc = _mm512_permutexvar_ps(idx, sw[i]);
+            if (Q4) {
+                const __m512i wl = _mm512_and_si512(wv, lo4), wh = _mm512_and_si512(_mm512_srli_epi16(wv, 4), lo4);
 #pragma GCC unroll 16
-            for (int j = 0; j < nt; j++) {
-                __m512i d = Q4 ? _mm512_dpbusd_epi32(base, wv, xv[j]) : _mm512_dpbusd_epi32(base, xv[j], wv);
-                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+                for (int j = 0; j < nt; j++) {
+                    const __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), wl, xv[j]), wh, xh[j]);
+                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), nt == 1 ? swc : _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+                }
+            } else {
+                const __m512i base =
+                    _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, wv));
+#pragma GCC unroll 16
+                for (int j = 0; j < nt; j++) {
+                    const __m512i d = _mm512_dpbusd_epi32(base, xv[j], wv);
+                    acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), nt == 1 ? swc : _mm512_mul_ps(swc, sxc[j]), acc[i][j]);
+                }
             }
         }
     }
@@ -197,28 +238,31 @@ K_AVX512VNNI static void qtile_any(float *y, long ldy, const wmat *w, const qact
 }
 
 /* Tokens per block so the block's activations fit the stack budget. */
-static int qa_block_tokens(int cols) {
-    int n = QA_BYTES / k_q_pad(cols);
+static int qa_block_tokens(int pad) {
+    int n = QA_BYTES / pad;
     return n < 1 ? 1 : n > QA_MAX_TOK ? QA_MAX_TOK : n;
 }
 
 K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, const float *x, const float *bias,
                                              int n_tok) {
-    const int cols = w->cols, G = w->group;
-    if (k_q_pad(cols) > QA_BYTES || (G != 32 && G != 64)) {
+    const int cols = w->cols, G = w->group, q4 = w->type == W_Q4;
+    /* activations padded to whole steps: 64 columns (W_Q8), 128 (W_Q4) */
+    const int pad = q4 ? (cols + 127) / 128 * 128 : k_q_pad(cols);
+    if (pad > QA_BYTES || (G != 32 && G != 64)) {
         k_matmul_q_ref(y, ldy, w, x, bias, n_tok); /* beyond the stack budget: the reference */
         return;
     }
     _Alignas(64) int8_t qbuf[QA_BYTES];
     const int ng = k_n_groups(cols, G), ng_pad = (ng + 15) / 16 * 16;
-    const int tb = qa_block_tokens(cols);
+    const int tb = qa_block_tokens(pad);
     /* tb * ng_pad <= QA_BYTES / 32 + 16 * QA_MAX_TOK floats (pad >= 32 ng). */
     float sbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK], xsbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK];
     if ((long)tb * ng_pad > (long)(sizeof sbuf / sizeof(float))) {
         k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
         return;
     }
-    qact a = {.pad = k_q_pad(cols), .ng = ng, .q = qbuf, .scale = sbuf, .xs = xsbuf, .ng_pad = ng_pad};
+    qact a = {.pad = pad, .ng = ng, .q = qbuf, .scale = sbuf, .xs = xsbuf,
+              .ng_pad = ng_pad};
     /* Decode: all tokens in one block, quantized once, rows streamed once.
      * Prefill: row panels outermost, so each panel's weights stay in L2
      * while every token block passes (re-quantizing a block per panel). */
@@ -227,7 +271,7 @@ K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, 
         const int p1 = p0 + panel < w->rows ? p0 + panel : w->rows;
         for (int t0 = 0; t0 < n_tok; t0 += tb) {
             const int nb = n_tok - t0 < tb ? n_tok - t0 : tb;
-            qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb);
+            qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb, q4);
             if (nb == 1) {
                 /* decode: 8-row tiles, then 4, 2, 1 for the tail */
                 int r = p0;
@@ -259,10 +303,10 @@ K_AVX2 K_INLINE int32_t hsum_epi32_avx2(__m256i v) {
 /* 16 weights of a row from column c (c a multiple of 16) as int16. */
 K_AVX2 K_INLINE __m256i load_w16(const wmat *w, const void *row, int c) {
     if (w->type == W_Q8) return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)((const int8_t *)row + c)));
-    /* W_Q4: columns c..c+15 sit in one half of a 64-column block. */
-    const uint8_t *b = (const uint8_t *)row + (c / 64) * 32 + (c % 64) % 32;
+    /* W_Q4: columns c..c+15 are one nibble half of a 32-column block. */
+    const uint8_t *b = (const uint8_t *)row + (c / 32) * 16;
     __m128i v = _mm_loadu_si128((const __m128i *)b);
-    v = (c % 64) < 32 ? _mm_and_si128(v, _mm_set1_epi8(0x0f)) : _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+    v = (c % 32) < 16 ? _mm_and_si128(v, _mm_set1_epi8(0x0f)) : _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
     return _mm256_cvtepu8_epi16(v);
 }
 

@@ -50,8 +50,8 @@ void k_quantize_q4_row(const float *x, int cols, int group, uint8_t *q, f16 *sca
         for (int c = c0; c < c1; c++) {
             float v = nearbyintf((x[c] - off) * inv);
             int qi = v > 15.0f ? 15 : v < 0.0f ? 0 : (int)v;
-            uint8_t *b = &q[(c / 64) * 32 + (c % 64) % 32];
-            *b |= (uint8_t)((c % 64) < 32 ? qi : qi << 4);
+            uint8_t *b = &q[(c / 32) * 16 + (c % 32) % 16];
+            *b |= (uint8_t)((c % 32) < 16 ? qi : qi << 4);
         }
     }
 }
@@ -93,8 +93,8 @@ void k_quantize_act_ref(const float *x, int cols, int group, int8_t *q, float *s
 }
 
 static int q4_at(const uint8_t *row, int c) {
-    uint8_t b = row[(c / 64) * 32 + (c % 64) % 32];
-    return (c % 64) < 32 ? (b & 15) : (b >> 4);
+    uint8_t b = row[(c / 32) * 16 + (c % 32) % 16];
+    return (c % 32) < 16 ? (b & 15) : (b >> 4);
 }
 
 /* Group by group: quantize the token's group, then add its product to

@@ -1,7 +1,7 @@
 /* kernels/cpu/roofline.c: memory bandwidth and peak arithmetic probes.
  *
- * Read bandwidth: each pool thread sums its contiguous part of the buffer
- * with 64-byte loads into 8 independent accumulators (adds are far cheaper
+ * Read bandwidth: pool threads sum 1 MiB units of the buffer (taken from a
+ * shared counter) with 64-byte loads into 8 independent accumulators (adds are far cheaper
  * than the loads, so the loop is bound by the memory system alone). The
  * buffer is first written by the same threads, so its pages are mapped and
  * local before timing.
@@ -10,6 +10,7 @@
  * in registers. With a 4-5 cycle latency and up to two issue ports, 16
  * chains keep every port busy. The operands are chosen so the f32 values
  * stay finite and normal (no denormal slow path). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,33 +67,44 @@ static long long read_ref(const unsigned char *p, size_t n_lines) {
     return s;
 }
 
+/* Lines per unit a thread takes: 1 MiB. As the matrix products, threads
+ * take units from a shared counter, so a descheduled thread (the machine may
+ * be shared) does not hold the pass up: both sides of a paired ratio are
+ * scheduled the same way. */
+#define READ_UNIT_LINES 16384
+
 typedef struct read_args {
     const kctx *k;
     const unsigned char *buf;
     size_t n_lines;
     volatile long long *sink;
+    _Atomic long next;
 } read_args;
 
 static void read_task(void *arg, int ith, int nth) {
+    (void)nth;
     read_args *a = arg;
-    long lo, hi;
-    pool_split((long)a->n_lines, ith, nth, &lo, &hi);
-    const unsigned char *p = a->buf + (size_t)lo * 64;
-    size_t n = (size_t)(hi - lo);
-    long long s;
-    switch (k_level(a->k)) {
-    case K_ISA_AVX512: s = read_avx512(p, n); break;
-    case K_ISA_AVX2: s = read_avx2(p, n); break;
-    default: s = read_ref(p, n); break;
+    long long s = 0;
+    for (;;) {
+        const long u = atomic_fetch_add_explicit(&a->next, 1, memory_order_relaxed);
+        const size_t lo = (size_t)u * READ_UNIT_LINES;
+        if (lo >= a->n_lines) break;
+        const unsigned char *p = a->buf + lo * 64;
+        const size_t n = a->n_lines - lo < READ_UNIT_LINES ? a->n_lines - lo : READ_UNIT_LINES;
+        switch (k_level(a->k)) {
+        case K_ISA_AVX512: s += read_avx512(p, n); break;
+        case K_ISA_AVX2: s += read_avx2(p, n); break;
+        default: s += read_ref(p, n); break;
+        }
     }
     a->sink[ith % 64] += s;
 }
 
 double k_roofline_read_pass(const kctx *k, const void *buf, size_t n_bytes) {
     volatile long long sink[64] = {0};
-    read_args a = {k, buf, n_bytes / 64, sink};
+    read_args a = {k, buf, n_bytes / 64, sink, 0};
     uint64_t t0 = clock_now_ns();
-    pool_run(k->pool, read_task, &a);
+    pool_run_any(k->pool, read_task, &a);
     return (double)(clock_now_ns() - t0) * 1e-9;
 }
 
