@@ -3,7 +3,7 @@
 #   make run     install missing Debian packages, build, run the main job
 #   make test    build and run every test (ends with "N passed, N failed")
 #   make asan    the same tests under AddressSanitizer + UBSan
-#   make bench   speed and memory benchmarks (never part of `make test`)
+#   make bench   speed and memory benchmarks (never part of `make test`): bench-sweep, bench-perf
 #   make fuzz    libFuzzer targets for every parser (clang)
 #   make deps    install missing Debian packages (apt-get)
 #   make tokenizer  regenerate the corpus and assets/tokenizer.model (deterministic)
@@ -54,7 +54,7 @@ MAIN_OBJ  := $(BUILD)/harness/main.o
 NVCC      := $(shell command -v nvcc 2>/dev/null)
 CUDA_CU   := $(wildcard kernels/cuda/*.cu)
 
-.PHONY: all run test asan bench fuzz deps clean help check-deps tokenizer
+.PHONY: all run test asan bench bench-sweep bench-perf fuzz deps clean help check-deps tokenizer
 all: griffin $(BUILD)/run-tests
 
 help:
@@ -115,8 +115,16 @@ asan: check-deps
 build-asan/griffin-asan: $(MAIN_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: check-deps all
+# The Griffin-vs-Gemma sweep and report (tools/bench.sh), then the 2b CPU
+# speed table against the roofline (tools/perf-bench.sh); each alone:
+# `make bench-sweep`, `make bench-perf`.
+bench: bench-sweep bench-perf
+
+bench-sweep: check-deps all
 	tools/bench.sh
+
+bench-perf: check-deps all
+	tools/perf-bench.sh
 
 run: check-deps all
 	tools/run.sh

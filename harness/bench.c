@@ -39,6 +39,7 @@ void bench_opts_default(bench_opts *o) {
     o->batches[1] = 8;
     o->n_batches = 2;
     o->seed = 1;
+    o->roof_read_bytes_per_s = o->roof_f32_flops = o->roof_bf16_flops = NAN;
 }
 
 int bench_decode_steps(const bench_opts *o, long batch) {
@@ -113,6 +114,23 @@ void bench_point_stats(bench_point *p) {
     p->median_s = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     p->tok_per_s = p->median_s > 0 ? p->tokens_per_rep / p->median_s : NAN;
     p->reps = n;
+}
+
+static double frac(double work, double median_s, double limit) {
+    if (!(work > 0) || !(median_s > 0) || !(limit > 0)) return NAN; /* NAN compares false */
+    return work / median_s / limit;
+}
+
+double bench_frac_bandwidth(const bench_point *p, double read_bytes_per_s) {
+    return frac(p->bytes_per_rep, p->median_s, read_bytes_per_s);
+}
+
+double bench_frac_flops(const bench_point *p, double flops_per_s) {
+    return frac(p->flops_per_rep, p->median_s, flops_per_s);
+}
+
+int bench_bound_by_bandwidth(const bench_point *p) {
+    return p->kind == BENCH_DECODE || p->kind == BENCH_MAX_THROUGHPUT;
 }
 
 int bench_results_merge(bench_results *r, const bench_point *p, errbuf *e) {

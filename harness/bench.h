@@ -93,6 +93,9 @@ typedef struct bench_opts {
     int interleave;      /* decode points: repetitions taken in turn across the lengths
                           * (see below); 0: each point alone in its own process */
     uint64_t seed;       /* prompt token ids */
+    /* This machine's limits, measured in the same run (griffin bench
+     * --roofline), for the fractions the outputs add; NAN: not measured. */
+    double roof_read_bytes_per_s, roof_f32_flops, roof_bf16_flops;
     bench_progress_fn progress;
     void *progress_arg;
 } bench_opts;
@@ -133,6 +136,9 @@ typedef struct bench_point {
     int64_t mem_budget_bytes;         /* max_throughput only; else -1 */
     int n_threads;
     double tokens_per_rep;            /* tokens one repetition processes */
+    double bytes_per_rep;             /* memory one repetition must read: weights once per step, plus
+                                       * each sequence's state (decode); NAN for memory points */
+    double flops_per_rep;             /* its arithmetic (config_forward_flops); NAN for memory points */
     int n_times;                      /* = reps for timed points */
     double times_s[BENCH_MAX_TIMES];  /* each repetition's time */
 } bench_point;
@@ -165,6 +171,14 @@ int bench_results_add(bench_results *r, const bench_point *p, errbuf *e);
 int bench_results_merge(bench_results *r, const bench_point *p, errbuf *e);
 /* Sets median, min, max, reps and tok_per_s from p->times_s[0..n_times). */
 void bench_point_stats(bench_point *p);
+/* The point's median speed as a fraction of a limit: bytes read per second
+ * over read_bytes_per_s, or arithmetic per second over flops_per_s. NAN when
+ * either side is unknown. */
+double bench_frac_bandwidth(const bench_point *p, double read_bytes_per_s);
+double bench_frac_flops(const bench_point *p, double flops_per_s);
+/* The limit that bounds the point: memory bandwidth for decode and max
+ * throughput (each step reads every weight), arithmetic for prefill. */
+int bench_bound_by_bandwidth(const bench_point *p);
 
 /* Runs the sweep, appending points to r in order: per model, per length,
  * prefill, then memory, then decode per batch, then max throughput. Checks

@@ -12,7 +12,8 @@ const char *const bench_csv_columns[] = {
     "prompt_len", "gen_len",        "batch",          "reps",           "steps",
     "median_s",  "min_s",           "max_s",          "tok_per_s",      "state_bytes_per_seq",
     "weight_bytes", "expected_bytes", "peak_rss_bytes", "peak_over_expected", "mem_budget_bytes",
-    "n_threads", "backend",         "untrusted",
+    "n_threads", "backend",         "bytes_per_rep",  "flops_per_rep",  "frac_read_bandwidth",
+    "frac_f32_peak", "frac_bf16_peak", "untrusted",
 };
 const int bench_csv_n_columns = (int)(sizeof bench_csv_columns / sizeof bench_csv_columns[0]);
 
@@ -60,6 +61,11 @@ static void point_fields(const bench_opts *o, const bench_point *p, field *f, ch
         {NULL, p->mem_budget_bytes >= 0 ? (double)p->mem_budget_bytes : nan, 1},
         {NULL, (double)p->n_threads, 1},
         {p->backend, nan, 0},
+        {NULL, p->bytes_per_rep, 0},
+        {NULL, p->flops_per_rep, 0},
+        {NULL, o ? bench_frac_bandwidth(p, o->roof_read_bytes_per_s) : nan, 0},
+        {NULL, o ? bench_frac_flops(p, o->roof_f32_flops) : nan, 0},
+        {NULL, o ? bench_frac_flops(p, o->roof_bf16_flops) : nan, 0},
         {why ? why : "", nan, 0},
     };
     _Static_assert(sizeof v / sizeof v[0] == sizeof bench_csv_columns / sizeof bench_csv_columns[0],
@@ -129,17 +135,34 @@ void bench_format_json(strbuf *out, const bench_opts *o, const bench_results *r)
 
 /* ---- the text table ---- */
 
-enum { T_COLS = 10, T_CELL = 48 };
+enum { T_COLS = 11, T_CELL = 48 };
 
 static void cell_num(char *c, double v, const char *fmt) {
     if (isnan(v)) snprintf(c, T_CELL, "-");
     else snprintf(c, T_CELL, fmt, v);
 }
 
+/* The fraction of the limit that bounds the point ("88% BW", "61% f32"),
+ * or "-" without a roofline measured in the run. */
+static void limit_cell(char *c, const bench_opts *o, const bench_point *p) {
+    double f = NAN;
+    const char *what = "";
+    if (o && bench_bound_by_bandwidth(p)) {
+        f = bench_frac_bandwidth(p, o->roof_read_bytes_per_s);
+        what = "BW";
+    } else if (o && p->kind == BENCH_PREFILL) {
+        f = bench_frac_flops(p, o->roof_f32_flops);
+        what = "f32";
+    }
+    if (isnan(f)) snprintf(c, T_CELL, "-");
+    else snprintf(c, T_CELL, "%.0f%% %s", 100 * f, what);
+}
+
 void bench_format_table(strbuf *out, const bench_opts *o, const bench_results *r) {
-    static const char *const head[T_COLS] = {"model", "kind", "length", "batch", "tok/s", "median ms (min-max)",
+    static const char *const head[T_COLS] = {"model",         "kind",         "length",        "batch",
+                                             "tok/s",         "of limit",     "median ms (min-max)",
                                              "state/seq MiB", "peak RSS MiB", "peak/expected", "note"};
-    static const int right[T_COLS] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 0};
+    static const int right[T_COLS] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0};
     int n_rows = r->n + 1;
     char(*cells)[T_COLS][T_CELL] = calloc((size_t)n_rows, sizeof *cells);
     if (!cells) {
@@ -159,19 +182,20 @@ void bench_format_table(strbuf *out, const bench_opts *o, const bench_results *r
         snprintf(row[3], T_CELL, "%ld", p->batch);
         if (isnan(p->tok_per_s)) snprintf(row[4], T_CELL, "-");
         else snprintf(row[4], T_CELL, "%s%.1f", why ? "!" : "", p->tok_per_s);
-        if (isnan(p->median_s)) snprintf(row[5], T_CELL, "-");
-        else snprintf(row[5], T_CELL, "%.2f (%.2f-%.2f)", 1e3 * p->median_s, 1e3 * p->min_s, 1e3 * p->max_s);
-        cell_num(row[6], (double)p->state_bytes_per_seq / 1048576.0, "%.2f");
-        cell_num(row[7], p->peak_rss_bytes > 0 ? (double)p->peak_rss_bytes / 1048576.0 : NAN, "%.1f");
-        cell_num(row[8], ratio_peak(p), "%.3f");
+        limit_cell(row[5], o, p);
+        if (isnan(p->median_s)) snprintf(row[6], T_CELL, "-");
+        else snprintf(row[6], T_CELL, "%.2f (%.2f-%.2f)", 1e3 * p->median_s, 1e3 * p->min_s, 1e3 * p->max_s);
+        cell_num(row[7], (double)p->state_bytes_per_seq / 1048576.0, "%.2f");
+        cell_num(row[8], p->peak_rss_bytes > 0 ? (double)p->peak_rss_bytes / 1048576.0 : NAN, "%.1f");
+        cell_num(row[9], ratio_peak(p), "%.3f");
         if (why) {
-            snprintf(row[9], T_CELL, "untrusted: %s", why);
+            snprintf(row[10], T_CELL, "untrusted: %s", why);
             n_flagged++;
         } else if (p->kind == BENCH_MAX_THROUGHPUT && p->batch == 0) {
-            snprintf(row[9], T_CELL, "nothing fits the budget");
+            snprintf(row[10], T_CELL, "nothing fits the budget");
         } else if (p->kind == BENCH_MAX_THROUGHPUT && o &&
                    bench_fit_batch(p->mem_budget_bytes, p->weight_bytes, p->state_bytes_per_seq) > p->batch) {
-            snprintf(row[9], T_CELL, "batch capped by --max-batch");
+            snprintf(row[10], T_CELL, "batch capped by --max-batch");
         }
     }
     size_t width[T_COLS] = {0};
@@ -192,5 +216,9 @@ void bench_format_table(strbuf *out, const bench_opts *o, const bench_results *r
     if (n_flagged)
         strbuf_printf(out, "! %d figure%s not to be trusted: fewer than %d repetitions or (max-min)/median above %.0f%%\n",
                       n_flagged, n_flagged == 1 ? " is" : "s are", BENCH_MIN_TRUSTED_REPS, 100 * BENCH_MAX_TRUSTED_SPREAD);
+    if (o && !isnan(o->roof_read_bytes_per_s))
+        strbuf_printf(out, "of limit: decode bytes read per second over the read bandwidth (%.1f GB/s), prefill "
+                           "arithmetic per second over the f32 FMA peak (%.1f GFLOP/s), both measured in this run\n",
+                      o->roof_read_bytes_per_s * 1e-9, o->roof_f32_flops * 1e-9);
     free(cells);
 }

@@ -118,6 +118,14 @@ static void set_times(bench_point *p, const double *t_s, int n, double tokens_pe
     bench_point_stats(p);
 }
 
+/* A decode repetition's work (p's batch, steps and length set): every step
+ * reads the weights once and each sequence's state (the attention keys and
+ * values it holds, the recurrent vectors). */
+static void set_decode_work(bench_point *p, const model *m) {
+    p->bytes_per_rep = (double)p->steps * ((double)p->weight_bytes + (double)p->batch * (double)p->state_bytes_per_seq);
+    p->flops_per_rep = (double)p->batch * config_forward_flops(model_cfg(m), p->gen_len, p->steps, p->steps);
+}
+
 static void fill_tokens(int32_t *t, long n, int vocab, uint64_t seed) {
     rng r;
     rng_seed(&r, seed);
@@ -175,6 +183,8 @@ static int prefill_point(child *c) {
     p.batch = 1;
     p.steps = 0;
     set_times(&p, t_s, o->reps, (double)c->len);
+    p.bytes_per_rep = (double)p.weight_bytes;
+    p.flops_per_rep = config_forward_flops(model_cfg(c->m), 0, c->len, 1);
     p.peak_rss_bytes = (int64_t)clock_peak_rss_bytes();
     set_backend(&p, &k, pl);
     progress(c, "%s: prefill %ld tokens: %.1f tok/s", p.label, c->len, p.tok_per_s);
@@ -276,6 +286,7 @@ static int decode_point(child *c, const decode_job *j) {
     p.peak_rss_bytes = peak > 0 ? peak : -1;
     p.mem_budget_bytes = j->kind == BENCH_MAX_THROUGHPUT ? o->mem_budget_bytes : -1;
     set_times(&p, t_s, reps, (double)B * steps);
+    set_decode_work(&p, c->m);
     set_backend(&p, &k, pl);
     if (j->emit_memory) {
         bench_point mp = p;
@@ -285,6 +296,7 @@ static int decode_point(child *c, const decode_job *j) {
         mp.steps = 0;
         mp.n_times = 0;
         mp.tokens_per_rep = 0;
+        mp.bytes_per_rep = mp.flops_per_rep = NAN;
         mp.median_s = mp.min_s = mp.max_s = mp.tok_per_s = NAN;
         mp.mem_budget_bytes = -1;
         progress(c, "%s: memory at %ld tokens: state %.2f MiB, peak resident %.1f MiB", mp.label, c->len,
@@ -506,6 +518,7 @@ static int serve(child *c, int cmd_fd) {
         p.steps = steps;
         p.peak_rss_bytes = -1; /* this process holds several batches: see bench.h */
         set_times(&p, &t_s, 1, (double)cmd.batch * steps);
+        set_decode_work(&p, c->m);
         set_backend(&p, &k, pl);
         if (send_point(c, &p) != 0) {
             rc = 1;

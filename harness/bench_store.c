@@ -77,6 +77,8 @@ int bench_store_points(store *st, int64_t run_id, const bench_opts *o, const ben
         x->mem_budget_bytes = p->mem_budget_bytes;
         x->n_threads = p->n_threads;
         x->backend = p->backend;
+        x->bytes_per_rep = p->bytes_per_rep;
+        x->flops_per_rep = p->flops_per_rep;
     }
     int rc = store_put_bench_points(st, run_id, sp, (size_t)r->n, e);
     free(sp);

@@ -252,6 +252,9 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         cli_error("bench", "%s", e.msg);
         goto done;
     }
+    o.roof_read_bytes_per_s = mach.mem_bw_bytes_per_s;
+    o.roof_f32_flops = mach.peak_f32_flops;
+    o.roof_bf16_flops = mach.peak_bf16_flops;
     if (st) {
         int64_t machine_id = 0;
         settings = bench_settings_json(&o);

@@ -363,27 +363,6 @@ static int bench_kernels(const kctx *k, const pairing *pr, const k_roofline *r, 
 
 /* ---- the whole-model benchmark ---- */
 
-/* Arithmetic of a prefill of n tokens from position 0: every linear layer
- * (2 flops per weight and token), one row of logits, and attention over the
- * window (scores and values, 4 flops per head dim, head and key). */
-static double prefill_flops(const model_config *c, long n) {
-    const double D = c->width, L = c->lru_width, M = c->mlp_width, q = (double)c->n_heads * c->head_dim,
-                 kv = (double)c->n_kv_heads * c->head_dim;
-    double per_tok = 0, attn = 0;
-    for (int i = 0; i < c->n_layers; i++) {
-        if (c->blocks[i] == BLOCK_RECURRENT) per_tok += 3 * L * D + 2 * L * (L / c->n_heads);
-        else {
-            per_tok += 2 * q * D + 2 * kv * D;
-            for (long p = 0; p < n; p++) {
-                long keys = c->window > 0 && p > c->window ? c->window + 1 : p + 1;
-                attn += 4.0 * q * (double)keys;
-            }
-        }
-        per_tok += 3 * M * D;
-    }
-    return 2 * per_tok * n + attn + 2.0 * c->vocab_size * D;
-}
-
 typedef struct mrun {
     const char *dir;
     model *m;
@@ -470,7 +449,7 @@ static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, co
             p->tokens = 1;
             /* the first step is a warm-up */
             set_point(p, n_steps - 1, ts[mi] + 1, (double)model_weight_bytes(runs[mi].m),
-                      prefill_flops(model_cfg(runs[mi].m), 1) * B, bw[mi] + 1, NULL, NULL);
+                      config_forward_flops(model_cfg(runs[mi].m), 0, 1, 1) * B, bw[mi] + 1, NULL, NULL);
             p->tok_per_s = B / p->s;
             double rt[64];
             for (int s = 1; s < n_steps; s++) rt[s - 1] = ts[0][s] / ts[mi][s];
@@ -499,7 +478,7 @@ static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, co
             snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(runs[mi].m));
             p->batch = 1;
             p->tokens = (int)lens[l];
-            set_point(p, reps, ts[mi], 0, prefill_flops(model_cfg(runs[mi].m), lens[l]), NULL, pf[mi], pb[mi]);
+            set_point(p, reps, ts[mi], 0, config_forward_flops(model_cfg(runs[mi].m), 0, lens[l], 1), NULL, pf[mi], pb[mi]);
             p->tok_per_s = lens[l] / p->s;
             double rt[64];
             for (int i = 0; i < reps; i++) rt[i] = ts[0][i] / ts[mi][i];

@@ -31,7 +31,7 @@
 #include "common/strbuf.h"
 
 /* The schema version this build writes (1 eval, 2 bench, 3 safety). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* How long a writer waits for another writer's transaction to end. */
 #define STORE_BUSY_TIMEOUT_MS 10000
 
@@ -316,6 +316,8 @@ typedef struct store_bench_point {
     int64_t mem_budget_bytes;     /* max_throughput's budget; -1 n/a */
     int n_threads;
     const char *backend;
+    double bytes_per_rep;    /* memory a repetition reads; NAN unknown (schema < 4, memory points) */
+    double flops_per_rep;    /* its arithmetic; NAN unknown */
 } store_bench_point;
 
 typedef int (*store_bench_point_fn)(void *arg, const store_bench_point *p);

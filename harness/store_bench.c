@@ -148,8 +148,8 @@ int store_put_bench_points(store *st, int64_t run_id, const store_bench_point *p
     static const char sql[] =
         "INSERT OR REPLACE INTO bench_points (run_id, model_label, model_path, arch, dtype, kind, prompt_len, "
         "gen_len, batch, reps, median_s, min_s, max_s, tok_per_s, state_bytes_per_seq, weight_bytes, "
-        "peak_rss_bytes, mem_budget_bytes, n_threads, backend) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+        "peak_rss_bytes, mem_budget_bytes, n_threads, backend, bytes_per_rep, flops_per_rep) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
     if (store_need_run(st, run_id, "storing bench points", e) != 0) return -1;
     sqlite3_stmt *s;
     if (store_tx_begin(st, e) != 0) return -1;
@@ -186,6 +186,8 @@ int store_put_bench_points(store *st, int64_t run_id, const store_bench_point *p
         store_bind_count(s, 18, x->mem_budget_bytes);
         sqlite3_bind_int(s, 19, x->n_threads);
         store_bind_text(s, 20, x->backend);
+        store_bind_double(s, 21, x->bytes_per_rep);
+        store_bind_double(s, 22, x->flops_per_rep);
         if (sqlite3_step(s) != SQLITE_DONE) {
             store_err(st, e, sql, "run %" PRId64 ": storing bench point %s %s", run_id, x->model_label,
                       store_bench_kind_name(x->kind));
@@ -203,7 +205,7 @@ int store_bench_points_each(store *st, int64_t run_id, store_bench_point_fn fn, 
     static const char sql[] =
         "SELECT run_id, model_label, model_path, arch, dtype, kind, prompt_len, gen_len, batch, reps, median_s, "
         "min_s, max_s, tok_per_s, state_bytes_per_seq, weight_bytes, peak_rss_bytes, mem_budget_bytes, n_threads, "
-        "backend FROM bench_points WHERE ?1 = 0 OR run_id = ?1 "
+        "backend, bytes_per_rep, flops_per_rep FROM bench_points WHERE ?1 = 0 OR run_id = ?1 "
         "ORDER BY run_id, model_label, kind, batch, prompt_len, gen_len";
     sqlite3_stmt *s = store_stmt(st, sql, e);
     if (!s) return -1;
@@ -230,6 +232,8 @@ int store_bench_points_each(store *st, int64_t run_id, store_bench_point_fn fn, 
             .mem_budget_bytes = store_col_count(s, 17),
             .n_threads = sqlite3_column_int(s, 18),
             .backend = store_col_text(s, 19),
+            .bytes_per_rep = store_col_double(s, 20),
+            .flops_per_rep = store_col_double(s, 21),
         };
         const char *kind = store_col_text(s, 5);
         for (int k = 0; k < 4; k++)

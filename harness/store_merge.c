@@ -72,6 +72,7 @@ static char *ro_uri(const char *path) {
     "model_label, model_path, arch, dtype, kind, prompt_len, gen_len, batch, reps, median_s, min_s, max_s, "  \
     "tok_per_s, state_bytes_per_seq, weight_bytes, peak_rss_bytes, mem_budget_bytes, n_threads, backend, "    \
     "created_at"
+#define BENCH_WORK_COLS ", bytes_per_rep, flops_per_rep" /* schema 4 */
 #define GATE_COLS                                                                                              \
     "benchmark, metric, value, ci_low, ci_high, threshold, direction, passed, baseline_run_uuid, "            \
     "baseline_value, delta, scorer"
@@ -118,9 +119,14 @@ static int merge_body(store *dst, store_merge_stats *x, errbuf *e) {
     if (step_sql(dst, COPY_PER_RUN("metrics", METRIC_COLS), NULL, &x->metrics_added, e) != 0) return -1;
     if (step_sql(dst, COPY_PER_RUN("run_tasks", TASK_COLS), NULL, &skipped, e) != 0) return -1;
     if (step_sql(dst, COPY_PER_RUN("timings", TIMING_COLS), NULL, &skipped, e) != 0) return -1;
-    if (dst->schema_version >= 2 &&
-        step_sql(dst, COPY_PER_RUN("bench_points", BENCH_COLS), NULL, &x->bench_points_added, e) != 0)
+    if (dst->schema_version >= 4) {
+        if (step_sql(dst, COPY_PER_RUN("bench_points", BENCH_COLS BENCH_WORK_COLS), NULL, &x->bench_points_added, e) !=
+            0)
+            return -1;
+    } else if (dst->schema_version >= 2 &&
+               step_sql(dst, COPY_PER_RUN("bench_points", BENCH_COLS), NULL, &x->bench_points_added, e) != 0) {
         return -1;
+    }
     if (dst->schema_version >= 3) {
         if (step_sql(dst, COPY_PER_RUN("gate_results", GATE_COLS), NULL, &x->gates_added, e) != 0) return -1;
         if (step_sql(dst,

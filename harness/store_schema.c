@@ -189,10 +189,17 @@ static const char v3_sql[] =
     "  PRIMARY KEY (run_id, benchmark, metric)\n"
     ") WITHOUT ROWID;\n";
 
+/* Version 4: the work of each bench repetition (issue 6), so a report can
+ * give every speed as a fraction of the machine's measured limits. */
+static const char v4_sql[] =
+    "ALTER TABLE bench_points ADD COLUMN bytes_per_rep REAL;\n"
+    "ALTER TABLE bench_points ADD COLUMN flops_per_rep REAL;\n";
+
 const store_migration store_migrations[] = {
     {1, "eval: runs, machines, requests, samples, metrics, run_tasks, timings", v1_sql},
     {2, "bench: bench_points", v2_sql},
     {3, "safety: toxicity_cache, scorers, gate_results", v3_sql},
+    {4, "bench: bytes_per_rep, flops_per_rep", v4_sql},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

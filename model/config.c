@@ -259,6 +259,26 @@ long long config_n_params(const model_config *c) {
     return n;
 }
 
+double config_forward_flops(const model_config *c, long pos0, long n_tok, long n_logits) {
+    const double D = c->width, L = c->lru_width, M = c->mlp_width, q = (double)c->n_heads * c->head_dim,
+                 kv = (double)c->n_kv_heads * c->head_dim;
+    double per_tok = 0, keys = 0;
+    /* Keys position p attends to: p + 1, at most window + 1 (the ring's
+     * window earlier positions and itself). */
+    for (long p = pos0; p < pos0 + n_tok; p++) keys += c->window > 0 && p > c->window ? c->window + 1 : p + 1;
+    double attn = 0;
+    for (int i = 0; i < c->n_layers; i++) {
+        if (c->blocks[i] == BLOCK_RECURRENT) {
+            per_tok += 3 * L * D + 2 * L * (L / c->n_heads);
+        } else {
+            per_tok += 2 * q * D + 2 * kv * D;
+            attn += 4.0 * q * keys;
+        }
+        per_tok += 3 * M * D;
+    }
+    return 2 * per_tok * (double)n_tok + attn + 2.0 * c->vocab_size * D * (double)n_logits;
+}
+
 static void griffin_base(model_config *c, int vocab, int width, int layers, int heads, int window) {
     memset(c, 0, sizeof *c);
     c->arch = ARCH_GRIFFIN;

@@ -47,6 +47,14 @@ int config_n_attention_layers(const model_config *c);
 int config_n_recurrent_layers(const model_config *c);
 /* Parameter count implied by the shapes. */
 long long config_n_params(const model_config *c);
+/* Arithmetic (a multiply-add counts 2) of feeding n_tok tokens to one
+ * sequence that has already seen pos0, with n_logits rows of logits: every
+ * linear layer (2 per weight and token), attention over the keys each new
+ * position sees (the window, or every earlier position for global
+ * attention: 4 per head dimension, head and key). Elementwise work, norms
+ * and the conv1d are left out (a few per cent at most). For roofline
+ * fractions. */
+double config_forward_flops(const model_config *c, long pos0, long n_tok, long n_logits);
 
 /* Fills c with a named preset ("tiny", "small", "2b", "9b" for Griffin;
  * "gemma-tiny", "gemma-small", "gemma-2b" for Gemma) and a vocabulary size.

@@ -542,6 +542,60 @@ static void section_memory(ctx *c) {
     report_doc_table_end(c->doc);
 }
 
+/* ---- against the machine's limits (a bench run with --roofline) ---- */
+
+/* Decode and max-throughput points are bound by memory bandwidth (each step
+ * reads every weight), prefill by arithmetic; each is divided by the limit
+ * its own run measured. */
+static void section_roofline(ctx *c) {
+    const report_data *d = &c->d;
+    int n = 0;
+    for (int i = 0; i < d->n_points; i++) {
+        const report_point *p = &d->points[i];
+        const report_run *r = report_data_run(d, p->run_id);
+        if (r && r->has_machine && !isnan(r->machine.mem_bw_bytes_per_s) && p->median_s > 0 &&
+            (p->bytes_per_rep > 0 || p->flops_per_rep > 0))
+            n++;
+    }
+    if (n == 0) return;
+    report_doc_heading(c->doc, 2, "Against the machine's limits");
+    report_doc_para(c->doc, "Each speed as a fraction of the limit that bounds it, measured by the same bench run "
+                            "(griffin bench --roofline): decode and max-throughput points read every weight once per "
+                            "step plus each sequence's state, so they are divided by the memory read bandwidth; "
+                            "prefill is divided by the peak f32 FMA and bf16 dot-product arithmetic.");
+    const char *head[] = {"model", "kind", "length", "batch", "tok/s", "GB/s read", "of bandwidth", "GFLOP/s",
+                          "of f32 peak", "of bf16 peak"};
+    const int right[] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    report_doc_table_begin(c->doc, 10, head, right);
+    for (int i = 0; i < d->n_points; i++) {
+        const report_point *p = &d->points[i];
+        const report_run *r = report_data_run(d, p->run_id);
+        if (!r || !r->has_machine || isnan(r->machine.mem_bw_bytes_per_s) || !(p->median_s > 0) ||
+            !(p->bytes_per_rep > 0 || p->flops_per_rep > 0))
+            continue;
+        const store_machine *m = &r->machine;
+        int bw_bound = p->kind == STORE_BENCH_DECODE || p->kind == STORE_BENCH_MAX_THROUGHPUT;
+        double gbs = p->bytes_per_rep / p->median_s, fl = p->flops_per_rep / p->median_s;
+        char len[32], batch[32], tok[48], g[32], fb[32], gf[32], f32[32], bf[32];
+        snprintf(len, sizeof len, "%lld", (long long)(p->kind == STORE_BENCH_PREFILL ? p->prompt_len : p->gen_len));
+        snprintf(batch, sizeof batch, "%lld", (long long)p->batch);
+        fmt_tok(tok, sizeof tok, p);
+        snprintf(g, sizeof g, "%.1f", gbs / 1e9);
+        snprintf(fb, sizeof fb, bw_bound ? "%.0f%%" : "(%.0f%%)", 100 * gbs / m->mem_bw_bytes_per_s);
+        snprintf(gf, sizeof gf, "%.1f", fl / 1e9);
+        if (m->peak_f32_flops > 0) snprintf(f32, sizeof f32, bw_bound ? "(%.0f%%)" : "%.0f%%", 100 * fl / m->peak_f32_flops);
+        else snprintf(f32, sizeof f32, "-");
+        if (m->peak_bf16_flops > 0) snprintf(bf, sizeof bf, bw_bound ? "(%.0f%%)" : "%.0f%%", 100 * fl / m->peak_bf16_flops);
+        else snprintf(bf, sizeof bf, "-");
+        int mi = model_of(c, p);
+        const char *row[] = {mi >= 0 ? c->models[mi].name : p->label, store_bench_kind_name(p->kind), len, batch, tok,
+                             g, fb, gf, f32, bf};
+        report_doc_table_row(c->doc, row);
+    }
+    report_doc_table_end(c->doc);
+    report_doc_note(c->doc, "Fractions in parentheses are of the limit that does not bound that kind of point.");
+}
+
 static void section_untrusted(ctx *c) {
     int n = 0;
     for (int i = 0; i < c->d.n_points; i++) {
@@ -904,6 +958,7 @@ int report_write(const char *db_path, const char *out_dir, const report_opts *o,
     section_decode(c);
     section_prefill(c);
     section_memory(c);
+    section_roofline(c);
     section_untrusted(c);
     section_eval(c);
     section_runs(c);

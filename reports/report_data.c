@@ -80,6 +80,8 @@ static int got_point(void *arg, const store_bench_point *p) {
     x->peak_rss_bytes = p->peak_rss_bytes;
     x->mem_budget_bytes = p->mem_budget_bytes;
     x->n_threads = p->n_threads;
+    x->bytes_per_rep = p->bytes_per_rep;
+    x->flops_per_rep = p->flops_per_rep;
     return l->oom;
 }
 

@@ -31,6 +31,7 @@ typedef struct report_point {
     double median_s, min_s, max_s, tok_per_s;
     int64_t state_bytes_per_seq, weight_bytes, peak_rss_bytes, mem_budget_bytes;
     int n_threads;
+    double bytes_per_rep, flops_per_rep; /* NAN unknown */
 } report_point;
 
 typedef struct report_metric {

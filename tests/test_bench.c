@@ -86,6 +86,76 @@ TEST(bench_trust_fit_steps) {
     CHECK(strcmp(label, "gemma") == 0);
 }
 
+/* The arithmetic the fractions divide, by hand for a two-layer model (width
+ * 4, LRU width 4, 2 heads of 2, 1 KV head, MLP 6, vocabulary 10, window 2).
+ * Per token: recurrent 3*4*4 + 2*4*2 = 64, attention 2*4*4 + 2*2*4 = 48,
+ * two MLPs 2*72: 256 weights, 512 flops. Keys of positions 0..3: 1+2+3+3 = 9
+ * (window 2), 1+2+3+4 = 10 (global), 4 flops per query dimension (4) each.
+ * Logits: 2*10*4 = 80 per row. */
+TEST(bench_forward_flops_by_hand) {
+    model_config c;
+    memset(&c, 0, sizeof c);
+    c.arch = ARCH_GRIFFIN;
+    c.vocab_size = 10;
+    c.width = 4;
+    c.lru_width = 4;
+    c.n_layers = 2;
+    c.n_heads = 2;
+    c.n_kv_heads = 1;
+    c.head_dim = 2;
+    c.mlp_width = 6;
+    c.window = 2;
+    c.blocks[0] = BLOCK_RECURRENT;
+    c.blocks[1] = BLOCK_ATTENTION;
+    CHECK(config_forward_flops(&c, 0, 4, 1) == 512 * 4 + 16 * 9 + 80);
+    CHECK(config_forward_flops(&c, 3, 1, 1) == 512 + 16 * 3 + 80);
+    CHECK(config_forward_flops(&c, 0, 4, 4) == 512 * 4 + 16 * 9 + 4 * 80);
+    c.window = 0;
+    CHECK(config_forward_flops(&c, 0, 4, 1) == 512 * 4 + 16 * 10 + 80);
+    CHECK(config_forward_flops(&c, 100, 1, 1) == 512 + 16 * 101 + 80);
+}
+
+/* Fractions of the roofline by hand: a decode repetition reading 4 GB in
+ * 0.2 s against 25 GB/s is 80% of the bandwidth; a prefill of 1e11 flops in
+ * 1 s against a 200 GFLOP/s peak is 50%. */
+TEST(bench_roofline_fractions) {
+    bench_opts o;
+    bench_opts_default(&o);
+    bench_point d = {.kind = BENCH_DECODE, .batch = 1, .gen_len = 128, .reps = 3, .median_s = 0.2, .min_s = 0.2,
+                     .max_s = 0.2, .tok_per_s = 80, .bytes_per_rep = 4e9, .flops_per_rep = 8e9};
+    bench_point f = {.kind = BENCH_PREFILL, .batch = 1, .prompt_len = 512, .reps = 3, .median_s = 1, .min_s = 1,
+                     .max_s = 1, .tok_per_s = 512, .bytes_per_rep = 5e9, .flops_per_rep = 1e11};
+    snprintf(d.label, sizeof d.label, "m");
+    snprintf(f.label, sizeof f.label, "m");
+    CHECK(isnan(bench_frac_bandwidth(&d, o.roof_read_bytes_per_s))); /* no roofline measured */
+    o.roof_read_bytes_per_s = 25e9;
+    o.roof_f32_flops = 200e9;
+    o.roof_bf16_flops = 100e9;
+    CHECK(fabs(bench_frac_bandwidth(&d, o.roof_read_bytes_per_s) - 0.8) < 1e-12);
+    CHECK(fabs(bench_frac_flops(&f, o.roof_f32_flops) - 0.5) < 1e-12);
+    CHECK(fabs(bench_frac_flops(&f, o.roof_bf16_flops) - 1.0) < 1e-12);
+    CHECK(bench_bound_by_bandwidth(&d) && !bench_bound_by_bandwidth(&f));
+    bench_results r;
+    bench_results_init(&r);
+    errbuf e;
+    CHECK(bench_results_add(&r, &d, &e) == 0 && bench_results_add(&r, &f, &e) == 0);
+    strbuf t;
+    strbuf_init(&t);
+    bench_format_table(&t, &o, &r);
+    CHECKF(strstr(strbuf_str(&t), "80% BW") && strstr(strbuf_str(&t), "50% f32") &&
+               strstr(strbuf_str(&t), "25.0 GB/s"),
+           "%s", strbuf_str(&t));
+    strbuf_clear(&t);
+    bench_format_json(&t, &o, &r);
+    cJSON *root = cJSON_Parse(strbuf_str(&t));
+    const cJSON *pt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "points"), 1);
+    const cJSON *fr = cJSON_GetObjectItemCaseSensitive(pt, "frac_bf16_peak");
+    CHECKF(cJSON_IsNumber(fr) && fabs(fr->valuedouble - 1.0) < 1e-12, "%s", strbuf_str(&t));
+    cJSON_Delete(root);
+    strbuf_deinit(&t);
+    bench_results_deinit(&r);
+}
+
 static const bench_point *find_point(const bench_results *r, const char *label, bench_kind k, long len, long batch) {
     for (int i = 0; i < r->n; i++) {
         const bench_point *p = &r->points[i];
@@ -152,6 +222,11 @@ static void check_sweep(int interleave) {
             CHECKF(p->reps == 3 && p->tok_per_s > 0 && isfinite(p->tok_per_s), "%s %s: reps %d tok/s %g", p->label,
                    bench_kind_name(p->kind), p->reps, p->tok_per_s);
             CHECK(p->min_s <= p->median_s && p->median_s <= p->max_s);
+            /* Each step reads the weights at least once; every point does arithmetic. */
+            double steps = p->kind == BENCH_PREFILL ? 1 : p->steps;
+            CHECKF(p->bytes_per_rep >= steps * (double)p->weight_bytes && p->flops_per_rep > 0,
+                   "%s %s: bytes %g flops %g", p->label, bench_kind_name(p->kind), p->bytes_per_rep,
+                   p->flops_per_rep);
         }
         /* Measured peak memory holds at least the weights; interleaved
          * decode points have none of their own. */

@@ -109,7 +109,7 @@ TEST(store_schema_created_at_latest_version) {
     CHECKF(store_check(st, &e) == 0, "%s", e.msg);
     store_close(st);
     CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM schema_version"), STORE_SCHEMA_VERSION);
-    CHECK_EQ_INT(raw_int(path, "SELECT MAX(version) FROM schema_version"), 3);
+    CHECK_EQ_INT(raw_int(path, "SELECT MAX(version) FROM schema_version"), 4);
     /* WAL is a property of the file: a fresh connection sees it. */
     sqlite3 *db;
     sqlite3_open(path, &db);
@@ -156,7 +156,7 @@ TEST(store_migrates_version_1_to_latest) {
     CHECKF(store_put_bench_points(st, run, &p, 1, &e) == 0, "%s", e.msg);
     CHECKF(store_check(st, &e) == 0, "%s", e.msg);
     store_close(st);
-    CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM schema_version"), 3);
+    CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM schema_version"), 4);
     CHECK_EQ_INT(raw_int(path, "SELECT COUNT(*) FROM requests"), 2);
 }
 

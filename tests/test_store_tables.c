@@ -43,7 +43,7 @@ static long long count_rows(store *st, const char *table) {
 typedef struct seen {
     int n;
     char text[8][256];
-    double num[8][2];
+    double num[8][4];
     long long cnt[8];
 } seen;
 
@@ -251,6 +251,8 @@ static int point_cb(void *arg, const store_bench_point *p) {
                  (long long)p->mem_budget_bytes, p->n_threads, p->backend);
         s->num[s->n][0] = p->median_s;
         s->num[s->n][1] = p->tok_per_s;
+        s->num[s->n][2] = p->bytes_per_rep;
+        s->num[s->n][3] = p->flops_per_rep;
     }
     s->n++;
     return 0;
@@ -265,11 +267,12 @@ TEST(store_bench_points_round_trip) {
         {.model_label = "griffin-small", .model_path = "m/g", .arch = "griffin", .dtype = "bf16",
          .kind = STORE_BENCH_DECODE, .prompt_len = 128, .gen_len = 4096, .batch = 1, .reps = 5, .median_s = 0.0125,
          .min_s = 0.012, .max_s = 0.013, .tok_per_s = 80.0, .state_bytes_per_seq = 1234567, .weight_bytes = 99,
-         .peak_rss_bytes = 4096, .mem_budget_bytes = -1, .n_threads = 2, .backend = "cpu"},
+         .peak_rss_bytes = 4096, .mem_budget_bytes = -1, .n_threads = 2, .backend = "cpu", .bytes_per_rep = 5.5e9,
+         .flops_per_rep = 2.5e10},
         {.model_label = "gemma-small", .model_path = "m/t", .arch = "gemma", .dtype = "bf16",
          .kind = STORE_BENCH_MEMORY, .prompt_len = 8192, .reps = 1, .median_s = NAN, .min_s = NAN, .max_s = NAN,
          .tok_per_s = NAN, .state_bytes_per_seq = 1 << 30, .weight_bytes = 98, .peak_rss_bytes = -1,
-         .mem_budget_bytes = -1, .n_threads = 2, .backend = "cpu"},
+         .mem_budget_bytes = -1, .n_threads = 2, .backend = "cpu", .bytes_per_rep = NAN, .flops_per_rep = NAN},
         {.model_label = "griffin-small", .model_path = "m/g", .arch = "griffin", .dtype = "bf16",
          .kind = STORE_BENCH_MAX_THROUGHPUT, .prompt_len = 128, .gen_len = 1024, .batch = 64, .reps = 3,
          .median_s = 2.0, .min_s = 1.9, .max_s = 2.1, .tok_per_s = 32768.0, .state_bytes_per_seq = 10,
@@ -289,6 +292,7 @@ TEST(store_bench_points_round_trip) {
                   "griffin-small|m/g|griffin|bf16|max_throughput|128|1024|64|3|10|99|8192|8589934592|2|cpu") == 0,
            "%s", s.text[2]);
     CHECK(isnan(s.num[0][0]) && s.num[1][0] == 0.0125 && s.num[1][1] == 80.0 && s.num[2][1] == 32768.0);
+    CHECK(isnan(s.num[0][2]) && isnan(s.num[0][3]) && s.num[1][2] == 5.5e9 && s.num[1][3] == 2.5e10);
     /* a re-measured point replaces the old one */
     p[0].median_s = 0.02;
     CHECK(store_put_bench_points(st, run, p, 1, &e) == 0);

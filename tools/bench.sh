@@ -25,13 +25,13 @@ case "$1" in
 short)
     echo "== bench: a short sweep into $OUT/results.db (griffin bench --help for more)"
     # shellcheck disable=SC2086
-    ./griffin bench $MODELS --prompt-lens 128,512 --gen-lens 128,1024,4096 --batches 1,4 --reps 3 \
+    ./griffin bench --roofline $MODELS --prompt-lens 128,512 --gen-lens 128,1024,4096 --batches 1,4 --reps 3 \
         --decode-steps 4 --mem-budget 1G --max-batch 8 --db "$OUT/results.db"
     ;;
 default)
     echo "== bench: the default sweep into $OUT/results.db (this takes a while on 2 cores)"
     # shellcheck disable=SC2086
-    ./griffin bench $MODELS --prompt-lens 128,512,2048 --gen-lens 128,512,2048,4096,8192 --batches 1,8 \
+    ./griffin bench --roofline $MODELS --prompt-lens 128,512,2048 --gen-lens 128,512,2048,4096,8192 --batches 1,8 \
         --mem-budget 2G --max-batch 64 --db "$OUT/results.db"
     ;;
 *)

@@ -263,15 +263,19 @@ K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, 
     }
     qact a = {.pad = pad, .ng = ng, .q = qbuf, .scale = sbuf, .xs = xsbuf,
               .ng_pad = ng_pad};
-    /* Decode: all tokens in one block, quantized once, rows streamed once.
-     * Prefill: row panels outermost, so each panel's weights stay in L2
-     * while every token block passes (re-quantizing a block per panel). */
-    const int panel = n_tok <= tb ? w->rows : ROW_PANEL;
+    /* Row panels outermost, so each panel's weights stay in L2 while every
+     * token tile passes: a batch of decode tokens then reads the weights
+     * from memory once, not once per tile of QNT tokens. All tokens in one
+     * block (decode) are quantized once; a longer prefill re-quantizes its
+     * token blocks per panel. One token streams the rows in a single pass. */
+    const int one_block = n_tok <= tb;
+    const int panel = n_tok == 1 ? w->rows : ROW_PANEL;
+    if (one_block) qact_fill_avx512(&a, x, cols, G, n_tok, q4);
     for (int p0 = 0; p0 < w->rows; p0 += panel) {
         const int p1 = p0 + panel < w->rows ? p0 + panel : w->rows;
         for (int t0 = 0; t0 < n_tok; t0 += tb) {
             const int nb = n_tok - t0 < tb ? n_tok - t0 : tb;
-            qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb, q4);
+            if (!one_block) qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb, q4);
             if (nb == 1) {
                 /* decode: 8-row tiles, then 4, 2, 1 for the tail */
                 int r = p0;
