@@ -93,13 +93,11 @@ static int parse_lens(const char *opt, const char *text, long max, long *dst, in
     return 0;
 }
 
-/* ---- ROOFLINE HOOK (issue 6) ---------------------------------------------
- * With --roofline, measure this machine's memory read bandwidth and peak
+/* With --roofline, measure this machine's memory read bandwidth and peak
  * f32 / bf16 / int8 arithmetic with the engine's thread pool
  * (kernels/roofline.h) and keep them in mach, which store_machine_put stores
- * with the machine; the report prints them. This is the place to grow the
- * issue-6 comparisons (each figure as a fraction of its limit measured in the
- * same run). Without --roofline mach keeps the NAN placeholders
+ * with the machine; the outputs and the report give every speed as a
+ * fraction of them. Without --roofline mach keeps the NAN placeholders
  * store_machine_detect set. The pool stays idle (asleep) while bench_run
  * forks its measuring processes, which start their own. */
 static int bench_roofline_probe(cli_ctx *ctx, int use_ref, store_machine *mach, errbuf *e) {

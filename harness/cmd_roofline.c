@@ -376,6 +376,17 @@ static const char *base_name(const char *path) {
     return s && s[1] ? s + 1 : path;
 }
 
+/* A whole-model point of run u, cleared and named. */
+static point *model_point(point *p, const char *what, const mrun *u, int batch, int tokens) {
+    memset(p, 0, sizeof *p);
+    snprintf(p->what, sizeof p->what, "%s", what);
+    snprintf(p->model, sizeof p->model, "%s", base_name(u->dir));
+    snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(u->m));
+    p->batch = batch;
+    p->tokens = tokens;
+    return p;
+}
+
 /* Several models measured round-robin: each decode step (and each prefill
  * rep) of every model in turn, each paired with its own limit, so the
  * models see the same machine conditions and their speed ratios (to the
@@ -440,13 +451,7 @@ static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, co
                 ts[mi][s] = (double)(clock_now_ns() - t0) * 1e-9;
             }
         for (int mi = 0; mi < nm; mi++) {
-            point *p = &pts[n++];
-            memset(p, 0, sizeof *p);
-            snprintf(p->what, sizeof p->what, "decode");
-            snprintf(p->model, sizeof p->model, "%s", base_name(runs[mi].dir));
-            snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(runs[mi].m));
-            p->batch = B;
-            p->tokens = 1;
+            point *p = model_point(&pts[n++], "decode", &runs[mi], B, 1);
             /* the first step is a warm-up */
             set_point(p, n_steps - 1, ts[mi] + 1, (double)model_weight_bytes(runs[mi].m),
                       config_forward_flops(model_cfg(runs[mi].m), 0, 1, 1) * B, bw[mi] + 1, NULL, NULL);
@@ -471,14 +476,9 @@ static int bench_model(const kctx *k, const pairing *pr, const k_roofline *r, co
                 ts[mi][i] = (double)(clock_now_ns() - t0) * 1e-9;
             }
         for (int mi = 0; mi < nm; mi++) {
-            point *p = &pts[n++];
-            memset(p, 0, sizeof *p);
-            snprintf(p->what, sizeof p->what, "prefill");
-            snprintf(p->model, sizeof p->model, "%s", base_name(runs[mi].dir));
-            snprintf(p->dtype, sizeof p->dtype, "%s", model_dtype_name(runs[mi].m));
-            p->batch = 1;
-            p->tokens = (int)lens[l];
-            set_point(p, reps, ts[mi], 0, config_forward_flops(model_cfg(runs[mi].m), 0, lens[l], 1), NULL, pf[mi], pb[mi]);
+            point *p = model_point(&pts[n++], "prefill", &runs[mi], 1, (int)lens[l]);
+            set_point(p, reps, ts[mi], 0, config_forward_flops(model_cfg(runs[mi].m), 0, lens[l], 1), NULL, pf[mi],
+                      pb[mi]);
             p->tok_per_s = lens[l] / p->s;
             double rt[64];
             for (int i = 0; i < reps; i++) rt[i] = ts[0][i] / ts[mi][i];

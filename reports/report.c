@@ -547,16 +547,20 @@ static void section_memory(ctx *c) {
 /* Decode and max-throughput points are bound by memory bandwidth (each step
  * reads every weight), prefill by arithmetic; each is divided by the limit
  * its own run measured. */
+/* p's run when that run measured the roofline and p is a timed point with
+ * its work recorded (schema 4); else NULL. */
+static const report_run *roofline_run(const report_data *d, const report_point *p) {
+    const report_run *r = report_data_run(d, p->run_id);
+    if (!r || !r->has_machine || isnan(r->machine.mem_bw_bytes_per_s) || !(p->median_s > 0) ||
+        !(p->bytes_per_rep > 0 || p->flops_per_rep > 0))
+        return NULL;
+    return r;
+}
+
 static void section_roofline(ctx *c) {
     const report_data *d = &c->d;
     int n = 0;
-    for (int i = 0; i < d->n_points; i++) {
-        const report_point *p = &d->points[i];
-        const report_run *r = report_data_run(d, p->run_id);
-        if (r && r->has_machine && !isnan(r->machine.mem_bw_bytes_per_s) && p->median_s > 0 &&
-            (p->bytes_per_rep > 0 || p->flops_per_rep > 0))
-            n++;
-    }
+    for (int i = 0; i < d->n_points; i++) n += roofline_run(d, &d->points[i]) != NULL;
     if (n == 0) return;
     report_doc_heading(c->doc, 2, "Against the machine's limits");
     report_doc_para(c->doc, "Each speed as a fraction of the limit that bounds it, measured by the same bench run "
@@ -569,10 +573,8 @@ static void section_roofline(ctx *c) {
     report_doc_table_begin(c->doc, 10, head, right);
     for (int i = 0; i < d->n_points; i++) {
         const report_point *p = &d->points[i];
-        const report_run *r = report_data_run(d, p->run_id);
-        if (!r || !r->has_machine || isnan(r->machine.mem_bw_bytes_per_s) || !(p->median_s > 0) ||
-            !(p->bytes_per_rep > 0 || p->flops_per_rep > 0))
-            continue;
+        const report_run *r = roofline_run(d, p);
+        if (!r) continue;
         const store_machine *m = &r->machine;
         int bw_bound = p->kind == STORE_BENCH_DECODE || p->kind == STORE_BENCH_MAX_THROUGHPUT;
         double gbs = p->bytes_per_rep / p->median_s, fl = p->flops_per_rep / p->median_s;
