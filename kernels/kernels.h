@@ -90,9 +90,11 @@ const char *kctx_features(const kctx *k, char *buf, size_t cap);
 
 /* y[t, r] = sum_c x[t, c] * w[r, c] + (bias ? bias[r] : 0)
  * for t < n_tok, r < w->rows; x is [n_tok, w->cols], y is [n_tok, w->rows].
- * Sums in f32. Any wtype: quantized weights quantize x per token and group
- * to int8 on the fly (k_quantize_act_ref). Threads split output rows for
- * few tokens (decode) and row and token blocks for many (prefill). */
+ * Sums in f32. Any wtype: with quantized weights, few tokens (decode)
+ * quantize x per token and group to int8 on the fly (k_quantize_act_ref;
+ * equal to k_matmul_ref), many tokens (prefill, from K_GEMM_MIN_TOK) use the
+ * dequantized weights with x as it is (equal to k_matmul_exact_ref). Threads
+ * split output rows for few tokens and row and token blocks for many. */
 void k_matmul(const kctx *k, float *y, const wmat *w, const float *x, const float *bias, int n_tok);
 void k_matmul_ref(float *y, const wmat *w, const float *x, const float *bias, int n_tok);
 /* The exact product for quantized weights: dequantized weights times f32
@@ -106,7 +108,8 @@ typedef enum k_mm_variant {
     K_MM_REF,            /* scalar reference */
     K_MM_AVX2,           /* float weights: register tiles, 8-lane FMA */
     K_MM_AVX512,         /* float weights: register tiles, 16-lane FMA (decode) */
-    K_MM_GEMM_AVX512,    /* float weights: packed, cache-blocked GEMM (prefill) */
+    K_MM_GEMM_AVX512,    /* any weights (quantized ones dequantized when packed): packed,
+                          * cache-blocked GEMM (prefill) */
     K_MM_GEMM_AVX512BF16,/* bf16 weights, bf16-rounded activations, vdpbf16ps */
     K_MM_Q_AVX2,         /* int8 / q4 weights, 16-bit integer products */
     K_MM_Q_AVX512VNNI,   /* int8 / q4 weights, vpdpbusd */

@@ -63,8 +63,8 @@ static int variant_ok(const kctx *k, k_mm_variant v, wtype t) {
     switch (v) {
     case K_MM_REF: return 1;
     case K_MM_AVX2: return !is_quant(t) && lv >= K_ISA_AVX2;
-    case K_MM_AVX512:
-    case K_MM_GEMM_AVX512: return !is_quant(t) && lv >= K_ISA_AVX512;
+    case K_MM_AVX512: return !is_quant(t) && lv >= K_ISA_AVX512;
+    case K_MM_GEMM_AVX512: return lv >= K_ISA_AVX512; /* quantized weights dequantized as they are packed */
     case K_MM_GEMM_AVX512BF16: return t == W_BF16 && lv >= K_ISA_AVX512 && k->has_avx512_bf16;
     case K_MM_Q_AVX2: return is_quant(t) && lv >= K_ISA_AVX2;
     case K_MM_Q_AVX512VNNI: return is_quant(t) && lv >= K_ISA_AVX512 && k->has_avx512_vnni;
@@ -75,9 +75,18 @@ static int variant_ok(const kctx *k, k_mm_variant v, wtype t) {
 k_mm_variant k_matmul_pick(const kctx *k, wtype t, int n_tok) {
     const k_isa lv = k_level(k);
     if (lv == K_ISA_REF) return K_MM_REF;
-    if (is_quant(t)) return variant_ok(k, K_MM_Q_AVX512VNNI, t) ? K_MM_Q_AVX512VNNI : K_MM_Q_AVX2;
+    const int gemm_min = k->gemm_min_tok > 0 ? k->gemm_min_tok : K_GEMM_MIN_TOK;
+    /* Quantized weights: integer products on quantized activations for
+     * decode; for prefill the weights are dequantized into the f32 GEMM's
+     * packed blocks (once per block, reused by every token), which is faster
+     * than the integer kernels' per-group float work and keeps the
+     * activations exact (it equals k_matmul_exact_ref, not k_matmul_ref). */
+    if (is_quant(t)) {
+        if (n_tok >= gemm_min && lv >= K_ISA_AVX512) return K_MM_GEMM_AVX512;
+        return variant_ok(k, K_MM_Q_AVX512VNNI, t) ? K_MM_Q_AVX512VNNI : K_MM_Q_AVX2;
+    }
     if (lv == K_ISA_AVX2) return K_MM_AVX2;
-    if (n_tok < (k->gemm_min_tok > 0 ? k->gemm_min_tok : K_GEMM_MIN_TOK)) return K_MM_AVX512;
+    if (n_tok < gemm_min) return K_MM_AVX512;
     if (k->bf16_act && variant_ok(k, K_MM_GEMM_AVX512BF16, t)) return K_MM_GEMM_AVX512BF16;
     return K_MM_GEMM_AVX512;
 }

@@ -298,9 +298,30 @@ K_AVX512 K_INLINE void transpose16(__m512 r[16]) {
 /* Widens rows [r0, r0 + nrows) x columns [k0, k0 + kc) into micro-panels
  * pk[p][k][32]; rows past nrows and columns past kc (up to a multiple of
  * 16) are zero. 16 x 16 blocks are widened and transposed in registers. */
+/* 16 columns c..c+15 of row r of a quantized matrix, dequantized to f32
+ * (columns outside m are 0). c is a multiple of 16 and the group size a
+ * multiple of 32, so the 16 columns share one scale (and offset). */
+K_AVX512 K_INLINE __m512 load_wq(const wmat *w, long r, int c, __mmask16 m) {
+    const long g = r * k_n_groups(w->cols, w->group) + c / w->group;
+    const __m512 scale = _mm512_set1_ps(f16_to_f32(w->scales[g]));
+    if (w->type == W_Q8) {
+        const __m128i q = _mm_maskz_loadu_epi8(m, (const int8_t *)w->data + r * w->cols + c);
+        return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), scale);
+    }
+    /* W_Q4: the 16 bytes of c's 32-column block hold columns 0-15 of the
+     * block in their low nibbles and 16-31 in their high ones; the block
+     * lies inside the row (rows are whole blocks). */
+    const __m128i b = _mm_loadu_si128((const __m128i *)((const uint8_t *)w->data + r * k_q4_row_bytes(w->cols) +
+                                                        (long)(c / 32) * 16));
+    const __m128i q = _mm_and_si128(c % 32 ? _mm_srli_epi16(b, 4) : b, _mm_set1_epi8(0x0f));
+    const __m512 off = _mm512_set1_ps(f16_to_f32(w->offsets[g]));
+    return _mm512_maskz_fmadd_ps(m, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q)), scale, off);
+}
+
 K_AVX512 static void pack_block(float *pk, const wmat *w, int r0, int nrows, int k0, int kc) {
     const int n_panels = (nrows + GM_NR - 1) / GM_NR;
-    const size_t eb = wtype_bytes(w->type);
+    const int quant = w->type == W_Q8 || w->type == W_Q4;
+    const size_t eb = quant ? 0 : wtype_bytes(w->type);
     for (int p = 0; p < n_panels; p++) {
         float *dst = pk + (size_t)p * GM_KC * GM_NR;
         for (int h = 0; h < 2; h++) { /* the two 16-row halves of the panel */
@@ -311,10 +332,11 @@ K_AVX512 static void pack_block(float *pk, const wmat *w, int r0, int nrows, int
                 #pragma GCC unroll 16
                 for (int i = 0; i < 16; i++) {
                     const int rr = rbase + i;
-                    r[i] = rr < nrows ? load_w(w->type,
-                                               (const char *)w->data + ((size_t)(r0 + rr) * (size_t)w->cols + (size_t)k0) * eb,
-                                               k, m)
-                                      : _mm512_setzero_ps();
+                    r[i] = rr >= nrows ? _mm512_setzero_ps()
+                           : quant     ? load_wq(w, r0 + rr, k0 + k, m)
+                                       : load_w(w->type,
+                                                (const char *)w->data + ((size_t)(r0 + rr) * (size_t)w->cols + (size_t)k0) * eb,
+                                                k, m);
                 }
                 transpose16(r);
                 #pragma GCC unroll 16
