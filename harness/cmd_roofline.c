@@ -524,6 +524,7 @@ static int parse_longs(const char *opt, const char *text, long *out, int cap) {
 
 int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
     long threads = 0, read_mib = 1024, reps = 5, steps = 8;
+    long gemm_min_tok = 0;
     int json = 0, kernels = 0, bf16_act = 0;
     const char *preset = "2b", *batches_s = "1,8,32", *lens_s = "512,2048";
     cli_list dtypes = {0}, models = {0};
@@ -541,6 +542,8 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
         {"--prefill-lens", CLI_STR, &lens_s, "N,...", "prefill lengths", 1, 0, 0},
         {"--steps", CLI_INT, &steps, "N", "timed decode steps per batch size (median kept)", 1, 250, 0},
         {"--bf16-act", CLI_FLAG, &bf16_act, NULL, "round activations to bf16 in prefill products (vdpbf16ps)", 1, 0, 0},
+        {"--gemm-min-tok", CLI_INT, &gemm_min_tok, "N",
+         "tokens from which products use the packed GEMM (0: the built-in threshold), to tune it", 0, 1 << 20, 0},
         {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", 1, 0, 0},
     };
     const cli_spec spec = {
@@ -574,6 +577,7 @@ int cmd_roofline(cli_ctx *ctx, int argc, char **argv) {
     kctx k;
     kctx_init(&k, p, 0);
     k.bf16_act = bf16_act;
+    k.gemm_min_tok = (int)gemm_min_tok;
     k_roofline_opts o = {.read_bytes = (size_t)read_mib << 20, .reps = (int)reps};
     k_roofline r;
     errbuf e;

@@ -42,7 +42,7 @@ void k_quantize_act_ref(const float *x, int cols, int group, int8_t *q, float *s
 void k_matmul_q_ref(float *y, long ldy, const wmat *w, const float *x, const float *bias, int n_tok);
 
 /* Tokens at and above which the packed GEMM replaces the register-tile
- * matvec (measured: tools/kernel-bench.sh). */
+ * matvec (measured with `griffin roofline --kernels`; docs/perf.md). */
 #define K_GEMM_MIN_TOK 64
 
 #endif
