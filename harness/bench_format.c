@@ -218,7 +218,8 @@ void bench_format_table(strbuf *out, const bench_opts *o, const bench_results *r
                       n_flagged, n_flagged == 1 ? " is" : "s are", BENCH_MIN_TRUSTED_REPS, 100 * BENCH_MAX_TRUSTED_SPREAD);
     if (o && !isnan(o->roof_read_bytes_per_s))
         strbuf_printf(out, "of limit: decode bytes read per second over the read bandwidth (%.1f GB/s), prefill "
-                           "arithmetic per second over the f32 FMA peak (%.1f GFLOP/s), both measured in this run\n",
+                           "arithmetic per second over the f32 FMA peak (%.1f GFLOP/s), both measured in this run; above 100%%: "
+                           "weights small enough to be read partly from the caches\n",
                       o->roof_read_bytes_per_s * 1e-9, o->roof_f32_flops * 1e-9);
     free(cells);
 }

@@ -595,7 +595,9 @@ static void section_roofline(ctx *c) {
         report_doc_table_row(c->doc, row);
     }
     report_doc_table_end(c->doc);
-    report_doc_note(c->doc, "Fractions in parentheses are of the limit that does not bound that kind of point.");
+    report_doc_note(c->doc, "Fractions in parentheses are of the limit that does not bound that kind of point. The "
+                            "bandwidth is measured on a buffer far larger than the caches, so a model small enough "
+                            "to stay partly in the caches can read faster than it (above 100%%).");
 }
 
 static void section_untrusted(ctx *c) {
