@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
+#include "datasets/csv.h"
 #include "datasets/dataset_impl.h"
 #include "datasets/download.h"
 #include "datasets/input.h"
@@ -318,6 +319,42 @@ int ld_jsonl_map(ld_ctx *c, const char *path, const char *member, ld_map_fn map,
             break;
         }
     }
+    free(buf);
+    return rc < 0 ? -1 : 0;
+}
+
+int ld_csv_map(ld_ctx *c, const char *path, const char *const *header, int n_fields, ld_csv_map_fn map) {
+    size_t n;
+    int file;
+    char *buf = ld_read(c, path, NULL, &n, &file);
+    if (!buf) return -1;
+    const char *name = c->t->files[file];
+    ds_csv r;
+    ds_csv_init(&r, buf, n, name, ',', 1);
+    ds_csv_row row;
+    int rc, first = 1;
+    while ((rc = ds_csv_next(&r, &row, c->e)) == 1) {
+        if (row.n_fields != n_fields) {
+            rc = err_set(c->e, "%s:%d: expected %d fields, got %d", name, row.line, n_fields, row.n_fields);
+            break;
+        }
+        if (first) {
+            first = 0;
+            for (int i = 0; i < n_fields && rc >= 0; i++)
+                if (strcmp(row.fields[i], header[i]) != 0)
+                    rc = err_set(c->e, "%s:%d: header field %d: expected \"%s\", got \"%.40s\"", name, row.line,
+                                 i + 1, header[i], row.fields[i]);
+            if (rc < 0) break;
+            continue;
+        }
+        cJSON *rec = map(c, row.fields, (ld_loc){name, row.line});
+        if (!rec || ld_add(c, rec, file, row.line) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && first) rc = err_set(c->e, "%s: empty file (expected a header row)", name);
+    ds_csv_deinit(&r);
     free(buf);
     return rc < 0 ? -1 : 0;
 }

@@ -115,6 +115,15 @@ typedef cJSON *(*ld_map_fn)(ld_ctx *c, cJSON *obj, ld_loc at, void *user);
 /* Reads a JSONL file (or archive member) and adds map(obj) for each line. */
 int ld_jsonl_map(ld_ctx *c, const char *path, const char *member, ld_map_fn map, void *user);
 
+/* Maps one CSV row (row->fields[0 .. n_fields)) to a new record, or NULL
+ * with c->e set naming at. */
+typedef cJSON *(*ld_csv_map_fn)(ld_ctx *c, char *const *fields, ld_loc at);
+/* Reads a comma-separated, quoted CSV file whose first row must be exactly
+ * header[0 .. n_fields), every row having n_fields fields, and adds
+ * map(row) for each row after the header. Returns 0 or -1 (file, line and
+ * reason in c->e; an empty file is an error too). */
+int ld_csv_map(ld_ctx *c, const char *path, const char *const *header, int n_fields, ld_csv_map_fn map);
+
 /* Reads a JSONL file and adds each object (after ld_check, when fields is
  * not NULL) unchanged. Returns 0 or -1. */
 int ld_jsonl_passthrough(ld_ctx *c, const char *path, const char *member, const ld_field *fields, int n_fields);

@@ -786,49 +786,18 @@ static const char *const TQA_HEADER[] = {"Type",          "Category",          "
 #define TQA_N_FIELDS 7
 
 /* TruthfulQA.csv (UTF-8 BOM, header) -> HF generation records. */
-static int load_truthfulqa_gen(ld_ctx *c, const char *path) {
-    size_t n;
-    int file;
-    char *buf = ld_read(c, path, NULL, &n, &file);
-    if (!buf) return -1;
-    const char *name = c->t->files[file];
-    ds_csv r;
-    ds_csv_init(&r, buf, n, name, ',', 1);
-    ds_csv_row row;
-    int rc, first = 1;
-    while ((rc = ds_csv_next(&r, &row, c->e)) == 1) {
-        if (row.n_fields != TQA_N_FIELDS) {
-            rc = err_set(c->e, "%s:%d: expected %d fields, got %d", name, row.line, TQA_N_FIELDS, row.n_fields);
-            break;
-        }
-        if (first) {
-            first = 0;
-            for (int i = 0; i < TQA_N_FIELDS; i++)
-                if (strcmp(row.fields[i], TQA_HEADER[i]) != 0) {
-                    rc = err_set(c->e, "%s:%d: header field %d: expected \"%s\", got \"%.40s\"", name, row.line,
-                                 i + 1, TQA_HEADER[i], row.fields[i]);
-                    break;
-                }
-            if (rc < 0) break;
-            continue;
-        }
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddStringToObject(rec, "type", row.fields[0]);
-        cJSON_AddStringToObject(rec, "category", row.fields[1]);
-        cJSON_AddStringToObject(rec, "question", row.fields[2]);
-        cJSON_AddStringToObject(rec, "best_answer", row.fields[3]);
-        cJSON_AddItemToObject(rec, "correct_answers", split_answers(row.fields[4]));
-        cJSON_AddItemToObject(rec, "incorrect_answers", split_answers(row.fields[5]));
-        cJSON_AddStringToObject(rec, "source", row.fields[6]);
-        if (ld_add(c, rec, file, row.line) != 0) {
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && first) rc = err_set(c->e, "%s: empty file (expected a header row)", name);
-    ds_csv_deinit(&r);
-    free(buf);
-    return rc < 0 ? -1 : 0;
+static cJSON *map_truthfulqa_gen(ld_ctx *c, char *const *f, ld_loc at) {
+    (void)c;
+    (void)at;
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "type", f[0]);
+    cJSON_AddStringToObject(rec, "category", f[1]);
+    cJSON_AddStringToObject(rec, "question", f[2]);
+    cJSON_AddStringToObject(rec, "best_answer", f[3]);
+    cJSON_AddItemToObject(rec, "correct_answers", split_answers(f[4]));
+    cJSON_AddItemToObject(rec, "incorrect_answers", split_answers(f[5]));
+    cJSON_AddStringToObject(rec, "source", f[6]);
+    return rec;
 }
 
 /* Configs multiple_choice / generation are the v0 release (the one HF and
@@ -839,7 +808,8 @@ int ld_truthfulqa(ld_ctx *c) {
     const int mc = has_prefix(c->config, "multiple_choice");
     const int updated = strstr(c->config, "_updated") != NULL;
     snprintf(rel, sizeof rel, "%s%s", updated ? "" : "v0/", mc ? "mc_task.json" : "TruthfulQA.csv");
-    if (ld_find(c, rel, path, sizeof path)) return mc ? load_truthfulqa_mc(c, path) : load_truthfulqa_gen(c, path);
+    if (ld_find(c, rel, path, sizeof path))
+        return mc ? load_truthfulqa_mc(c, path) : ld_csv_map(c, path, TQA_HEADER, TQA_N_FIELDS, map_truthfulqa_gen);
     static const ld_field mcf[] = {{"question", LD_STR}, {"mc1_targets", LD_OBJ}, {"mc2_targets", LD_OBJ}};
     static const ld_field genf[] = {{"question", LD_STR},
                                     {"best_answer", LD_STR},

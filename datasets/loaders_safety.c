@@ -77,57 +77,27 @@ static const char *const CROWS_HEADER[] = {"",          "sent_more",   "sent_les
 /* nyu-mll's crows_pairs_anonymized.csv (1,508 pairs). Fields as in
  * jannalu/crows_pairs_multilingual (sent_more, sent_less, stereo_antistereo,
  * bias_type); the index and the annotation columns keep a leading '_'. */
-static int load_crows_csv(ld_ctx *c, const char *path) {
-    size_t n;
-    int file;
-    char *buf = ld_read(c, path, NULL, &n, &file);
-    if (!buf) return -1;
-    const char *name = c->t->files[file];
-    ds_csv r;
-    ds_csv_init(&r, buf, n, name, ',', 1);
-    ds_csv_row row;
-    int rc, first = 1;
-    while ((rc = ds_csv_next(&r, &row, c->e)) == 1) {
-        if (row.n_fields != CROWS_N_FIELDS) {
-            rc = err_set(c->e, "%s:%d: expected %d fields, got %d", name, row.line, CROWS_N_FIELDS, row.n_fields);
-            break;
-        }
-        if (first) {
-            first = 0;
-            for (int i = 0; i < CROWS_N_FIELDS && rc >= 0; i++)
-                if (strcmp(row.fields[i], CROWS_HEADER[i]) != 0)
-                    rc = err_set(c->e, "%s:%d: header field %d: expected \"%s\", got \"%.40s\"", name, row.line,
-                                 i + 1, CROWS_HEADER[i], row.fields[i]);
-            if (rc < 0) break;
-            continue;
-        }
-        const char *sa = row.fields[3];
-        if (strcmp(sa, "stereo") != 0 && strcmp(sa, "antistereo") != 0) {
-            rc = err_set(c->e, "%s:%d: stereo_antistereo: expected \"stereo\" or \"antistereo\", got \"%.40s\"", name,
-                         row.line, sa);
-            break;
-        }
-        if (!row.fields[1][0] || !row.fields[2][0]) {
-            rc = err_set(c->e, "%s:%d: sent_more and sent_less must not be empty", name, row.line);
-            break;
-        }
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddStringToObject(rec, "sent_more", row.fields[1]);
-        cJSON_AddStringToObject(rec, "sent_less", row.fields[2]);
-        cJSON_AddStringToObject(rec, "stereo_antistereo", sa);
-        cJSON_AddStringToObject(rec, "bias_type", row.fields[4]);
-        cJSON_AddStringToObject(rec, "_id", row.fields[0]);
-        cJSON_AddStringToObject(rec, "_annotations", row.fields[5]);
-        cJSON_AddStringToObject(rec, "_anon_writer", row.fields[6]);
-        cJSON_AddStringToObject(rec, "_anon_annotators", row.fields[7]);
-        if (ld_add(c, rec, file, row.line) != 0) {
-            rc = -1;
-            break;
-        }
+static cJSON *map_crows(ld_ctx *c, char *const *f, ld_loc at) {
+    const char *sa = f[3];
+    if (strcmp(sa, "stereo") != 0 && strcmp(sa, "antistereo") != 0) {
+        err_set(c->e, "%s:%d: stereo_antistereo: expected \"stereo\" or \"antistereo\", got \"%.40s\"", at.file,
+                at.line, sa);
+        return NULL;
     }
-    ds_csv_deinit(&r);
-    free(buf);
-    return rc < 0 ? -1 : 0;
+    if (!f[1][0] || !f[2][0]) {
+        err_set(c->e, "%s:%d: sent_more and sent_less must not be empty", at.file, at.line);
+        return NULL;
+    }
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "sent_more", f[1]);
+    cJSON_AddStringToObject(rec, "sent_less", f[2]);
+    cJSON_AddStringToObject(rec, "stereo_antistereo", sa);
+    cJSON_AddStringToObject(rec, "bias_type", f[4]);
+    cJSON_AddStringToObject(rec, "_id", f[0]);
+    cJSON_AddStringToObject(rec, "_annotations", f[5]);
+    cJSON_AddStringToObject(rec, "_anon_writer", f[6]);
+    cJSON_AddStringToObject(rec, "_anon_annotators", f[7]);
+    return rec;
 }
 
 /* Config "original": nyu-mll's CSV; "english": the revised 1,677-pair set
@@ -137,7 +107,7 @@ int ld_crows_pairs(ld_ctx *c) {
     static const ld_field hf[] = {
         {"sent_more", LD_STR}, {"sent_less", LD_STR}, {"stereo_antistereo", LD_ANY}, {"bias_type", LD_ANY}};
     if (strcmp(c->config, "original") == 0 && ld_find(c, "crows_pairs_anonymized.csv", path, sizeof path))
-        return load_crows_csv(c, path);
+        return ld_csv_map(c, path, CROWS_HEADER, CROWS_N_FIELDS, map_crows);
     return ld_hf_rows(c, hf, 4);
 }
 
