@@ -131,6 +131,7 @@ typedef struct matmul_job {
     int n_tok;
     int unit_rows, unit_tok;
     long n_rb, n_tb;      /* row blocks, token blocks */
+    const k_qact *qact;   /* activations quantized once for every part, or NULL */
     _Atomic long next;    /* the next unit to take */
 } matmul_job;
 
@@ -146,6 +147,10 @@ static void matmul_task(void *arg, int ith, int nth) {
         const int r0 = (int)(rb * j->unit_rows), r1 = r0 + j->unit_rows < w->rows ? r0 + j->unit_rows : w->rows;
         const int t0 = (int)(tb * j->unit_tok), t1 = t0 + j->unit_tok < j->n_tok ? t0 + j->unit_tok : j->n_tok;
         const wmat v = wmat_rows(w, r0, r1);
+        if (j->qact) {
+            k_matmul_part_qprep_avx512vnni(j->y + r0, w->rows, &v, j->qact, j->bias ? j->bias + r0 : NULL);
+            continue;
+        }
         j->fn(j->y + (long)t0 * w->rows + r0, w->rows, &v, j->x + (long)t0 * w->cols, j->bias ? j->bias + r0 : NULL,
               t1 - t0);
     }
@@ -163,6 +168,10 @@ static void run(const kctx *k, k_mm_variant v, float *y, const wmat *w, const fl
     j.unit_tok = n_tok >= 2 * TOK_UNIT && j.n_rb < 2L * nth ? TOK_UNIT : n_tok;
     j.n_tb = (n_tok + j.unit_tok - 1) / j.unit_tok;
     atomic_init(&j.next, 0);
+    k_qact qa;
+    k_qact_buf qbuf; /* ~100 KB of stack, as each part would use */
+    if (v == K_MM_Q_AVX512VNNI && j.n_tb == 1 && k_qact_prepare_avx512vnni(&qa, &qbuf, w, x, n_tok) == 0)
+        j.qact = &qa;
     /* Small products are not worth waking the pool for. */
     long work = (long)w->rows * w->cols * n_tok;
     if (work < 32768 || nth == 1) matmul_task(&j, 0, 1);

@@ -13,27 +13,20 @@
  * summed lane-wise in f32; the lanes are reduced once per row. The W_Q4
  * offsets add offset * sx * sum(qx) per group, 16 groups per FMA.
  *
- * Activations for a block of tokens are quantized into a stack buffer; a
- * thread quantizes the tokens it needs itself (cheap next to the products),
- * so nothing is shared and nothing allocated. */
+ * Activations for a block of tokens are quantized into a stack buffer,
+ * never allocated: by k_matmul's calling thread once for all the parts when
+ * the tokens fit one block (decode; k_qact_prepare_avx512vnni), otherwise
+ * by each part for itself. */
 #include <float.h>
 #include <string.h>
 
 #include "kernels/cpu/matmul_impl.h"
 #include "kernels/cpu/simd_impl.h"
 
-#define QA_BYTES (96 * 1024) /* stack budget for one token block's int8 activations */
-#define QA_MAX_TOK 32
-#define QA_MAX_GROUPS (QA_BYTES / 32) /* groups of 32 in QA_BYTES columns */
-#define ROW_PANEL 64                  /* rows kept in L2 while token blocks pass */
+#define ROW_PANEL 64 /* rows kept in L2 while token blocks pass */
+#define QA_MAX_GROUPS (K_QA_BYTES / 32) /* groups of 32 in K_QA_BYTES columns */
 
-typedef struct qact {
-    int n_tok, pad, ng; /* tokens, padded columns, groups per token */
-    int8_t *q;          /* [n_tok][pad] */
-    float *scale;       /* [n_tok][ng_pad] */
-    float *xs;          /* [n_tok][ng_pad]: scale * qsum, for the W_Q4 offsets */
-    int ng_pad;         /* ng rounded up to 16 (zero past ng) */
-} qact;
+typedef k_qact qact;
 
 /* ---- AVX-512 ---- */
 
@@ -251,58 +244,91 @@ K_AVX512VNNI static void qtile_any(float *y, long ldy, const wmat *w, const qact
 
 /* Tokens per block so the block's activations fit the stack budget. */
 static int qa_block_tokens(int pad) {
-    int n = QA_BYTES / pad;
-    return n < 1 ? 1 : n > QA_MAX_TOK ? QA_MAX_TOK : n;
+    int n = K_QA_BYTES / pad;
+    return n < 1 ? 1 : n > K_QA_MAX_TOK ? K_QA_MAX_TOK : n;
+}
+
+/* The layout of w's activations in a k_qact_buf, or -1 when the kernel does
+ * not handle w (a row beyond the buffer, a group other than 32 or 64: the
+ * reference runs). *tb: tokens per block. */
+static int qact_layout(qact *a, k_qact_buf *buf, const wmat *w, int *tb) {
+    const int cols = w->cols, G = w->group;
+    /* activations padded to whole steps: 64 columns (W_Q8), 128 (W_Q4) */
+    const int pad = w->type == W_Q4 ? (cols + 127) / 128 * 128 : k_q_pad(cols);
+    if (pad > K_QA_BYTES || (G != 32 && G != 64)) return -1;
+    const int ng = k_n_groups(cols, G), ng_pad = (ng + 15) / 16 * 16;
+    *tb = qa_block_tokens(pad);
+    /* tb * ng_pad <= K_QA_BYTES / 32 + 16 * K_QA_MAX_TOK floats (pad >= 32 ng). */
+    if ((long)*tb * ng_pad > K_QA_SCALES) return -1;
+    *a = (qact){.pad = pad, .ng = ng, .q = buf->q, .scale = buf->scale, .xs = buf->xs, .ng_pad = ng_pad};
+    return 0;
+}
+
+/* Rows [p0, p1) of w times the nb tokens in a (block t0 of the product). */
+K_AVX512VNNI static void q_rows(float *y, long ldy, const wmat *w, const qact *a, const float *bias, int p0, int p1,
+                                int nb) {
+    if (nb == 1) {
+        /* decode: 8-row tiles, then 4, 2, 1 for the tail */
+        int r = p0;
+        for (; r + 8 <= p1; r += 8) qtile_any(y, ldy, w, a, bias, r, 0, 8, 1);
+        for (int step = 4; step >= 1; step /= 2)
+            for (; r + step <= p1; r += step) qtile_any(y, ldy, w, a, bias, r, 0, step, 1);
+        return;
+    }
+    for (int t = 0; t < nb; t += QNT) {
+        const int nt = nb - t < QNT ? nb - t : QNT;
+        for (int r = p0; r < p1; r += 4) {
+            const int mr = p1 - r < 4 ? p1 - r : 4;
+            qtile_any(y, ldy, w, a, bias, r, t, mr, nt);
+        }
+    }
+}
+
+/* Row panels outermost, so each panel's weights stay in L2 while every token
+ * tile passes: a batch of decode tokens then reads the weights from memory
+ * once, not once per tile of QNT tokens. One token streams the rows in a
+ * single pass. */
+K_AVX512VNNI static void q_panels(float *y, long ldy, const wmat *w, const qact *a, const float *bias) {
+    const int panel = a->n_tok == 1 ? w->rows : ROW_PANEL;
+    for (int p0 = 0; p0 < w->rows; p0 += panel)
+        q_rows(y, ldy, w, a, bias, p0, p0 + panel < w->rows ? p0 + panel : w->rows, a->n_tok);
+}
+
+int k_qact_prepare_avx512vnni(k_qact *a, k_qact_buf *buf, const wmat *w, const float *x, int n_tok) {
+    int tb;
+    if (qact_layout(a, buf, w, &tb) != 0 || n_tok > tb) return -1;
+    qact_fill_avx512(a, x, w->cols, w->group, n_tok, w->type == W_Q4);
+    return 0;
+}
+
+K_AVX512VNNI void k_matmul_part_qprep_avx512vnni(float *y, long ldy, const wmat *w, const k_qact *a,
+                                                 const float *bias) {
+    q_panels(y, ldy, w, a, bias);
 }
 
 K_AVX512VNNI void k_matmul_part_q_avx512vnni(float *y, long ldy, const wmat *w, const float *x, const float *bias,
                                              int n_tok) {
-    const int cols = w->cols, G = w->group, q4 = w->type == W_Q4;
-    /* activations padded to whole steps: 64 columns (W_Q8), 128 (W_Q4) */
-    const int pad = q4 ? (cols + 127) / 128 * 128 : k_q_pad(cols);
-    if (pad > QA_BYTES || (G != 32 && G != 64)) {
+    k_qact_buf buf;
+    qact a;
+    int tb;
+    if (qact_layout(&a, &buf, w, &tb) != 0) {
         k_matmul_q_ref(y, ldy, w, x, bias, n_tok); /* beyond the stack budget: the reference */
         return;
     }
-    _Alignas(64) int8_t qbuf[QA_BYTES];
-    const int ng = k_n_groups(cols, G), ng_pad = (ng + 15) / 16 * 16;
-    const int tb = qa_block_tokens(pad);
-    /* tb * ng_pad <= QA_BYTES / 32 + 16 * QA_MAX_TOK floats (pad >= 32 ng). */
-    float sbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK], xsbuf[QA_BYTES / 32 + 16 * QA_MAX_TOK];
-    if ((long)tb * ng_pad > (long)(sizeof sbuf / sizeof(float))) {
-        k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
+    if (n_tok <= tb) {
+        qact_fill_avx512(&a, x, w->cols, w->group, n_tok, w->type == W_Q4);
+        q_panels(y, ldy, w, &a, bias);
         return;
     }
-    qact a = {.pad = pad, .ng = ng, .q = qbuf, .scale = sbuf, .xs = xsbuf,
-              .ng_pad = ng_pad};
-    /* Row panels outermost, so each panel's weights stay in L2 while every
-     * token tile passes: a batch of decode tokens then reads the weights
-     * from memory once, not once per tile of QNT tokens. All tokens in one
-     * block (decode) are quantized once; a longer prefill re-quantizes its
-     * token blocks per panel. One token streams the rows in a single pass. */
-    const int one_block = n_tok <= tb;
-    const int panel = n_tok == 1 ? w->rows : ROW_PANEL;
-    if (one_block) qact_fill_avx512(&a, x, cols, G, n_tok, q4);
-    for (int p0 = 0; p0 < w->rows; p0 += panel) {
-        const int p1 = p0 + panel < w->rows ? p0 + panel : w->rows;
+    /* More tokens than one block holds: per panel, each token block is
+     * quantized again (a long prefill through this kernel; k_matmul sends
+     * those to the GEMM). */
+    for (int p0 = 0; p0 < w->rows; p0 += ROW_PANEL) {
+        const int p1 = p0 + ROW_PANEL < w->rows ? p0 + ROW_PANEL : w->rows;
         for (int t0 = 0; t0 < n_tok; t0 += tb) {
             const int nb = n_tok - t0 < tb ? n_tok - t0 : tb;
-            if (!one_block) qact_fill_avx512(&a, x + (long)t0 * cols, cols, G, nb, q4);
-            if (nb == 1) {
-                /* decode: 8-row tiles, then 4, 2, 1 for the tail */
-                int r = p0;
-                for (; r + 8 <= p1; r += 8) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, 8, 1);
-                for (int step = 4; step >= 1; step /= 2)
-                    for (; r + step <= p1; r += step) qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, 0, step, 1);
-                continue;
-            }
-            for (int t = 0; t < nb; t += QNT) {
-                const int nt = nb - t < QNT ? nb - t : QNT;
-                for (int r = p0; r < p1; r += 4) {
-                    const int mr = p1 - r < 4 ? p1 - r : 4;
-                    qtile_any(y + (long)t0 * ldy, ldy, w, &a, bias, r, t, mr, nt);
-                }
-            }
+            qact_fill_avx512(&a, x + (long)t0 * w->cols, w->cols, w->group, nb, w->type == W_Q4);
+            q_rows(y + (long)t0 * ldy, ldy, w, &a, bias, p0, p1, nb);
         }
     }
 }
@@ -328,11 +354,11 @@ K_AVX2 K_INLINE __m256i load_w16(const wmat *w, const void *row, int c) {
 
 K_AVX2 void k_matmul_part_q_avx2(float *y, long ldy, const wmat *w, const float *x, const float *bias, int n_tok) {
     const int cols = w->cols, G = w->group, ng = k_n_groups(cols, G), pad = k_q_pad(cols);
-    if (pad > QA_BYTES || (G != 32 && G != 64) || ng > QA_MAX_GROUPS) {
+    if (pad > K_QA_BYTES || (G != 32 && G != 64) || ng > QA_MAX_GROUPS) {
         k_matmul_q_ref(y, ldy, w, x, bias, n_tok);
         return;
     }
-    _Alignas(32) int8_t qx[QA_BYTES];
+    _Alignas(32) int8_t qx[K_QA_BYTES];
     float sx[QA_MAX_GROUPS];
     int32_t qsum[QA_MAX_GROUPS];
     const long row_bytes = w->type == W_Q8 ? cols : k_q4_row_bytes(cols);
