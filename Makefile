@@ -50,10 +50,6 @@ LIB_OBJ   += $(TASK_GEN:.c=.o)
 TEST_OBJ  := $(TEST_C:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/harness/main.o
 
-# CUDA backend objects, when nvcc is installed (GPU tests skip without a GPU).
-NVCC      := $(shell command -v nvcc 2>/dev/null)
-CUDA_CU   := $(wildcard kernels/cuda/*.cu)
-
 .PHONY: all run test asan bench bench-sweep bench-perf fuzz deps clean help check-deps tokenizer
 all: griffin $(BUILD)/run-tests
 
