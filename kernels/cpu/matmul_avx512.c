@@ -346,11 +346,12 @@ K_AVX512 static void pack_block(float *pk, const wmat *w, int r0, int nrows, int
     }
 }
 
-/* acc[j][0..1] += pk[k][0..31] * x[j][k] for k < kc; then stored to y
- * (masked to nrows rows), adding the previous y or the bias. */
-K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x, long ldx, int kc, int mt,
-                             int nrows, int first, const float *bias) {
-    __m512 acc[GM_MT][2];
+/* A micro-kernel's accumulators for mt tokens x 32 rows (nrows of them
+ * real): from the bias (or zero) on the first column block, else from the
+ * partial sums already in y; and back to y. Shared by the f32 and the bf16
+ * dot-product micro-kernels. */
+K_AVX512 K_INLINE void micro_start(__m512 acc[GM_MT][2], const float *y, long ldy, int mt, int nrows, int first,
+                                   const float *bias) {
     const __mmask16 m0 = k_mask16(nrows), m1 = k_mask16(nrows - 16);
     #pragma GCC unroll 16
     for (int j = 0; j < mt; j++) {
@@ -362,6 +363,23 @@ K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x
             acc[j][1] = _mm512_maskz_loadu_ps(m1, y + j * ldy + 16);
         }
     }
+}
+
+K_AVX512 K_INLINE void micro_finish(__m512 acc[GM_MT][2], float *y, long ldy, int mt, int nrows) {
+    const __mmask16 m0 = k_mask16(nrows), m1 = k_mask16(nrows - 16);
+    #pragma GCC unroll 16
+    for (int j = 0; j < mt; j++) {
+        _mm512_mask_storeu_ps(y + j * ldy, m0, acc[j][0]);
+        _mm512_mask_storeu_ps(y + j * ldy + 16, m1, acc[j][1]);
+    }
+}
+
+/* acc[j][0..1] += pk[k][0..31] * x[j][k] for k < kc; then stored to y
+ * (masked to nrows rows), adding the previous y or the bias. */
+K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x, long ldx, int kc, int mt,
+                             int nrows, int first, const float *bias) {
+    __m512 acc[GM_MT][2];
+    micro_start(acc, y, ldy, mt, nrows, first, bias);
     for (int k = 0; k < kc; k++) {
         __m512 w0 = _mm512_load_ps(pk + (size_t)k * GM_NR), w1 = _mm512_load_ps(pk + (size_t)k * GM_NR + 16);
         #pragma GCC unroll 16
@@ -371,11 +389,7 @@ K_AVX512 K_INLINE void micro(float *y, long ldy, const float *pk, const float *x
             acc[j][1] = _mm512_fmadd_ps(w1, xb, acc[j][1]);
         }
     }
-    #pragma GCC unroll 16
-    for (int j = 0; j < mt; j++) {
-        _mm512_mask_storeu_ps(y + j * ldy, m0, acc[j][0]);
-        _mm512_mask_storeu_ps(y + j * ldy + 16, m1, acc[j][1]);
-    }
+    micro_finish(acc, y, ldy, mt, nrows);
 }
 
 K_AVX512 static void micro_any(float *y, long ldy, const float *pk, const float *x, long ldx, int kc, int mt,
@@ -462,17 +476,7 @@ K_AVX512BF16 static void pack_x_bf16(uint32_t *xp, const float *x, long ldx, int
 K_AVX512BF16 K_INLINE void micro_bf16(float *y, long ldy, const uint32_t *pk, const uint32_t *xp, int n_pairs,
                                       int mt, int nrows, int first, const float *bias) {
     __m512 acc[GM_MT][2];
-    const __mmask16 m0 = k_mask16(nrows), m1 = k_mask16(nrows - 16);
-    #pragma GCC unroll 16
-    for (int j = 0; j < mt; j++) {
-        if (first) {
-            acc[j][0] = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
-            acc[j][1] = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
-        } else {
-            acc[j][0] = _mm512_maskz_loadu_ps(m0, y + j * ldy);
-            acc[j][1] = _mm512_maskz_loadu_ps(m1, y + j * ldy + 16);
-        }
-    }
+    micro_start(acc, y, ldy, mt, nrows, first, bias);
     for (int kp = 0; kp < n_pairs; kp++) {
         __m512bh w0 = (__m512bh)_mm512_load_si512(pk + (size_t)kp * GM_NR);
         __m512bh w1 = (__m512bh)_mm512_load_si512(pk + (size_t)kp * GM_NR + 16);
@@ -483,11 +487,7 @@ K_AVX512BF16 K_INLINE void micro_bf16(float *y, long ldy, const uint32_t *pk, co
             acc[j][1] = _mm512_dpbf16_ps(acc[j][1], w1, xb);
         }
     }
-    #pragma GCC unroll 16
-    for (int j = 0; j < mt; j++) {
-        _mm512_mask_storeu_ps(y + j * ldy, m0, acc[j][0]);
-        _mm512_mask_storeu_ps(y + j * ldy + 16, m1, acc[j][1]);
-    }
+    micro_finish(acc, y, ldy, mt, nrows);
 }
 
 K_AVX512BF16 static void micro_bf16_any(float *y, long ldy, const uint32_t *pk, const uint32_t *xp, int n_pairs,
